@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+//
+// kioskguard: guards shared registration kiosks against sessions handed over to the next person.
+// The target graph is the architecture (see docs/architecture.md):
+//   KioskGuardCore      pure domain: sessions, rules, anomalies, pseudonyms; no I/O
+//   KioskGuardProtocol  the wire: event protocol v1 and control protocol, framing, limits
+//   KioskGuardTesting   test doubles: a manual clock and an engine harness
+//   CSystemd            libsystemd through a small C shim
+//   KioskGuardClient    the library kiosk apps link
+//   kioskguardd / kioskguardctl   the daemon and the admin CLI
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "kioskguard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kioskguardd", targets: ["kioskguardd"]),
+        .executable(name: "kioskguardctl", targets: ["kioskguardctl"]),
+        .library(name: "KioskGuardClient", targets: ["KioskGuardClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "KioskGuardCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KioskGuardProtocol",
+            dependencies: ["KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KioskGuardTesting",
+            dependencies: ["KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "KioskGuardClient",
+            dependencies: ["KioskGuardProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "kioskguardd",
+            dependencies: [
+                "KioskGuardCore",
+                "KioskGuardProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "kioskguardctl",
+            dependencies: [
+                "KioskGuardCore",
+                "KioskGuardProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "kioskguard-bench",
+            dependencies: ["KioskGuardCore", "KioskGuardProtocol", "KioskGuardTesting"],
+            path: "Benchmarks/kioskguard-bench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardCoreTests",
+            dependencies: ["KioskGuardCore", "KioskGuardTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardProtocolTests",
+            dependencies: ["KioskGuardProtocol", "KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardClientTests",
+            dependencies: ["KioskGuardClient"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

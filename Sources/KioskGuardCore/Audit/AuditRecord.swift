@@ -1,0 +1,95 @@
+/// The class of a journal entry (`KIOSKGUARD_EVENT`); each has its own MESSAGE_ID.
+public enum AuditEvent: String, Hashable, Sendable, CaseIterable {
+    /// The daemon is serving.
+    case daemonStarted = "daemon-started"
+    /// The daemon is shutting down.
+    case daemonStopping = "daemon-stopping"
+    /// A new configuration took effect (or was refused).
+    case configReloaded = "config-reloaded"
+    /// A kiosk app bound its connection to a terminal.
+    case terminalConnected = "terminal-connected"
+    /// A terminal's kiosk app went away.
+    case terminalDisconnected = "terminal-disconnected"
+    /// A peer was refused a terminal or a socket.
+    case terminalDenied = "terminal-denied"
+    /// A person authenticated and a session started.
+    case sessionBegun = "session-begun"
+    /// An idle or max-duration countdown was sent.
+    case sessionWarned = "session-warned"
+    /// A warned session saw activity and is active again (not in the contract's list, which has
+    /// no name for this state change; every state change is recorded).
+    case sessionResumed = "session-resumed"
+    /// The session was locked.
+    case sessionLocked = "session-locked"
+    /// The same subject re-verified and the session is active again.
+    case sessionUnlocked = "session-unlocked"
+    /// The session ended; the reason says how.
+    case sessionEnded = "session-ended"
+    /// A step request was allowed.
+    case stepAllowed = "step-allowed"
+    /// A step request was denied; the reason says why.
+    case stepDenied = "step-denied"
+    /// A step was committed.
+    case stepDone = "step-done"
+    /// An anomaly was detected.
+    case anomaly
+    /// An alert was committed to the outbox.
+    case alertQueued = "alert-queued"
+    /// The hotline acknowledged an alert.
+    case alertDelivered = "alert-delivered"
+    /// An alert delivery failed and will be retried.
+    case alertRetry = "alert-retry"
+    /// An alert stayed undelivered past `stall_after`.
+    case alertStalled = "alert-stalled"
+    /// An admin changed something through the control socket.
+    case adminAction = "admin-action"
+}
+
+/// One state change of a session or terminal, as the engine reports it for the journal.
+///
+/// Every field that names a person is a pseudonym; the type has no place for a raw identifier.
+public struct AuditRecord: Hashable, Sendable {
+    /// The class of change.
+    public var event: AuditEvent
+    /// The terminal's name.
+    public var terminal: String
+    /// The session concerned, if any.
+    public var session: SessionID?
+    /// The session's subject.
+    public var subject: Pseudonym?
+    /// The account of a step, if any.
+    public var account: Pseudonym?
+    /// The state the session is in after the change.
+    public var state: SessionState?
+    /// Why it changed: a lock, warn, end or denial reason, or a decision's reason.
+    public var reason: String?
+    /// The step of a step decision or completion.
+    public var step: StepName?
+    /// `allow` or `deny`, for step decisions.
+    public var decision: StepDecisionOutcome?
+
+    /// Creates a record.
+    public init(
+        event: AuditEvent, terminal: String, session: SessionID? = nil, subject: Pseudonym? = nil,
+        account: Pseudonym? = nil, state: SessionState? = nil, reason: String? = nil, step: StepName? = nil,
+        decision: StepDecisionOutcome? = nil
+    ) {
+        self.event = event
+        self.terminal = terminal
+        self.session = session
+        self.subject = subject
+        self.account = account
+        self.state = state
+        self.reason = reason
+        self.step = step
+        self.decision = decision
+    }
+}
+
+/// The outcome of a step request, as recorded in `KIOSKGUARD_DECISION`.
+public enum StepDecisionOutcome: String, Hashable, Sendable {
+    /// The step may be committed.
+    case allow
+    /// The step must not be committed.
+    case deny
+}

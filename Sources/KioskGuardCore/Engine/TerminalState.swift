@@ -1,0 +1,60 @@
+/// A terminal's live state: its kiosk app, card reader, presence sensor and open session.
+struct TerminalState: Sendable {
+    var profile: TerminalProfile
+    var connected = false
+    /// At most one open session per terminal: a new one supersedes the old.
+    var open: Session?
+    /// The last few ended sessions, so late requests get `session-ended`, not `unknown-session`.
+    var recentlyEnded = BoundedHistory<EndedSession>(capacity: 8)
+    /// Terminations the app has not heard of because it was disconnected; told on reconnect.
+    var untoldEnds = BoundedHistory<EndedSession>(capacity: 8)
+    var card: CardState = .unreported
+    var presenceLostAt: MonotonicInstant?
+
+    init(profile: TerminalProfile) {
+        self.profile = profile
+    }
+
+    var name: String { profile.name }
+    var policy: SessionPolicy { profile.policy }
+
+    func ended(_ session: SessionID) -> EndedSession? {
+        recentlyEnded.last { $0.id == session }
+    }
+}
+
+/// A session that ended recently, remembered so late requests about it are answered precisely.
+struct EndedSession: Sendable {
+    var id: SessionID
+    var subject: Pseudonym
+    var reason: EndReason
+}
+
+/// What the terminal's reader says about the card.
+enum CardState: Hashable, Sendable {
+    /// The terminal never reported card events: card presence is not checked.
+    case unreported
+    case present(Pseudonym)
+    case absent
+}
+
+/// The newest `capacity` values of a sequence; older ones are dropped.
+struct BoundedHistory<Element: Sendable>: Sendable {
+    let capacity: Int
+    private(set) var elements: [Element] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    mutating func append(_ element: Element) {
+        if elements.count == capacity { elements.removeFirst() }
+        elements.append(element)
+    }
+
+    mutating func removeAll() { elements.removeAll() }
+
+    func last(where predicate: (Element) -> Bool) -> Element? {
+        elements.last(where: predicate)
+    }
+}

@@ -1,0 +1,48 @@
+import Crypto
+
+/// Turns raw personal identifiers into keyed pseudonyms, at the boundary where they are decoded.
+///
+/// One host key serves a whole fleet when reviewers audit across hosts: the same account number
+/// then has the same pseudonym everywhere, and nowhere its raw value.
+public struct Pseudonymizer: Sendable {
+    private let key: SymmetricKey
+
+    /// The shortest key accepted, in bytes: shorter keys make pseudonyms guessable by brute force.
+    public static let minimumKeyLength = 32
+
+    /// Creates a pseudonymizer over the host key.
+    /// - Throws: `PseudonymKeyError` when the key is shorter than `minimumKeyLength`.
+    public init(key: some Collection<UInt8>) throws(PseudonymKeyError) {
+        guard key.count >= Self.minimumKeyLength else {
+            throw PseudonymKeyError(length: key.count)
+        }
+        self.key = SymmetricKey(data: Array(key))
+    }
+
+    /// The pseudonym of the identifier whose UTF-8 bytes are `raw`.
+    public func pseudonym(of raw: UnsafeRawBufferPointer) -> Pseudonym {
+        let code = HMAC<SHA256>.authenticationCode(for: raw, using: key)
+        return code.withUnsafeBytes { digest in
+            Pseudonym(
+                high: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                low: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            )
+        }
+    }
+
+    /// The pseudonym of an identifier given as text (its UTF-8 bytes, exactly as sent).
+    public func pseudonym(of raw: String) -> Pseudonym {
+        var raw = raw
+        return raw.withUTF8 { pseudonym(of: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// The pseudonym key is too short to be safe.
+public struct PseudonymKeyError: Error, CustomStringConvertible {
+    /// The length of the rejected key, in bytes.
+    public let length: Int
+
+    public var description: String {
+        "the pseudonym key has \(length) bytes; at least \(Pseudonymizer.minimumKeyLength) are required"
+    }
+}

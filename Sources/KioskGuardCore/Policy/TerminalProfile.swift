@@ -1,0 +1,44 @@
+/// One configured terminal as the engine sees it: its name, its rules and how to lock it.
+///
+/// Who may connect as the terminal is the daemon's concern (peer credentials), not the engine's.
+public struct TerminalProfile: Hashable, Sendable {
+    /// The terminal's configured name, as the kiosk app names it in `hello`.
+    public var name: String
+    /// The effective rules: the `[policy]` defaults with the terminal's overrides applied.
+    public var policy: SessionPolicy
+    /// How a lock is enforced beyond the kiosk app's own UI.
+    public var lockPlan: LockPlan
+
+    /// A terminal with the given rules.
+    public init(name: String, policy: SessionPolicy = SessionPolicy(), lockPlan: LockPlan = LockPlan()) {
+        self.name = name
+        self.policy = policy
+        self.lockPlan = lockPlan
+    }
+}
+
+/// A system-level way to lock or end a session when the kiosk app cannot be trusted to.
+public enum SystemLockAction: String, Hashable, Sendable, CaseIterable {
+    /// logind's LockSession / TerminateSession for the kiosk app's login session.
+    case logind
+    /// A configured program, run with the KIOSKGUARD_* environment.
+    case exec
+}
+
+/// The `lock_actions` of a terminal, in order.
+///
+/// The kiosk app is always told to lock. With `waitsForClient` (the `client` action, which may
+/// only come first), the engine waits `lock_confirm_timeout` for its `locked` before escalating to
+/// `systemActions`; without it the system actions run at once.
+public struct LockPlan: Hashable, Sendable {
+    /// Whether the app's own lock is tried first, with a confirmation deadline.
+    public var waitsForClient: Bool
+    /// The system actions, tried in order until one succeeds.
+    public var systemActions: [SystemLockAction]
+
+    /// The default plan, `["client", "logind"]`.
+    public init(waitsForClient: Bool = true, systemActions: [SystemLockAction] = [.logind]) {
+        self.waitsForClient = waitsForClient
+        self.systemActions = systemActions
+    }
+}
