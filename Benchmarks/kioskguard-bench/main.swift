@@ -1,1 +1,131 @@
-print("bench")
+// Micro-benchmarks of the pure core and the codec, run on demand (not part of the test suite):
+//   swift run -c release kioskguard-bench
+// Each figure is the minimum, median and maximum over several runs of the same workload.
+#if canImport(Glibc)
+import Glibc
+#endif
+import KioskGuardCore
+import KioskGuardProtocol
+import KioskGuardTesting
+
+struct Measurement {
+    var name: String
+    var unit: String
+    var samples: [Double]
+
+    var row: String {
+        let sorted = samples.sorted()
+        func format(_ value: Double) -> String {
+            let rounded = (value * 10).rounded() / 10
+            return String(rounded)
+        }
+        return "| \(name) | \(format(sorted.first!)) | \(format(sorted[sorted.count / 2])) | \(format(sorted.last!)) | \(unit) |"
+    }
+}
+
+func nanoseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
+}
+
+/// Runs `body` `runs` times and returns nanoseconds per operation for each run.
+func measure(runs: Int = 5, operations: Int, _ body: () -> Void) -> [Double] {
+    let clock = ContinuousClock()
+    return (0..<runs).map { _ in nanoseconds(clock.measure(body)) / Double(operations) }
+}
+
+/// An engine with `count` terminals, each connected with one open session.
+func engineWithSessions(_ count: Int) -> (SessionEngine, [TerminalID], [SessionID], ManualClock) {
+    let clock = ManualClock()
+    var engine = SessionEngine(terminals: (0..<count).map { TerminalProfile(name: "t\($0)") })
+    let terminals = (0..<count).map { engine.terminal(named: "t\($0)")! }
+    let sessions = (0..<count).map { SessionID("session-\($0)") }
+    let now = clock.now()
+    for index in 0..<count {
+        _ = engine.connect(terminals[index], at: now)
+        _ = engine.handle(.sessionBegin(sessions[index], subject: Pseudonym(high: UInt64(index), low: 1), auth: nil),
+                          from: terminals[index], at: now)
+    }
+    return (engine, terminals, sessions, clock)
+}
+
+/// Per-event cost of `activity` with `count` open sessions, events spread over all sessions in
+/// a scattered order (`step` 7919, a prime) or in order (`step` 1, which shows the cache effect).
+func activityCost(sessions count: Int, step: Int = 7919) -> (Measurement, heapUpdatesPerEvent: Double) {
+    var (engine, terminals, sessions, clock) = engineWithSessions(count)
+    let events = 1_000_000
+    var heapUpdates = 0
+    let samples = measure(operations: events) {
+        let now = clock.advance(by: .milliseconds(1))
+        let before = engine.timerStatistics.updates
+        for event in 0..<events {
+            let index = (event &* step) % count
+            _ = engine.handle(.activity(sessions[index]), from: terminals[index], at: now)
+        }
+        heapUpdates = engine.timerStatistics.updates - before
+    }
+    let order = step == 1 ? "in order" : "scattered"
+    return (Measurement(name: "engine: activity, \(count) open sessions, \(order)", unit: "ns/event", samples: samples),
+            Double(heapUpdates) / Double(events))
+}
+
+/// Cost of firing deadlines: every session's idle deadline falls together.
+func lockCost(sessions count: Int) -> Measurement {
+    var samples: [Double] = []
+    for _ in 0..<3 {
+        var (engine, _, _, clock) = engineWithSessions(count)
+        clock.advance(by: .seconds(100))
+        _ = engine.advance(to: clock.now())
+        let now = clock.advance(by: .seconds(20))
+        let time = ContinuousClock().measure { _ = engine.advance(to: now) }
+        samples.append(nanoseconds(time) / Double(count))
+    }
+    return Measurement(name: "engine: idle lock fired, \(count) deadlines at once", unit: "ns/session", samples: samples)
+}
+
+func decodeCost(_ name: String, _ line: String) -> Measurement {
+    let decoder = EventDecoder(pseudonymizer: try! Pseudonymizer(key: Array(0..<32)))
+    let bytes = Array(line.utf8)
+    let count = 200_000
+    let samples = measure(operations: count) {
+        bytes.withUnsafeBytes { raw in
+            for _ in 0..<count { _ = decoder.decode(raw) }
+        }
+    }
+    return Measurement(name: "decode: \(name) (\(bytes.count) B)", unit: "ns/line", samples: samples)
+}
+
+func encodeCost() -> Measurement {
+    let count = 200_000
+    let message = OutboundMessage.notice(.lock(SessionID("session-123"), reason: .idle))
+    let samples = measure(operations: count) {
+        for _ in 0..<count { _ = message.encoded() }
+    }
+    return Measurement(name: "encode: lock", unit: "ns/line", samples: samples)
+}
+
+// `kioskguard-bench decode` runs only the activity decoder, for profilers.
+if CommandLine.arguments.dropFirst().first == "decode" {
+    print(decodeCost("activity", #"{"type":"activity","session":"session-123"}"#).row)
+    exit(0)
+}
+
+var rows: [Measurement] = []
+var notes: [String] = []
+for count in [1_000, 100_000] {
+    let (measurement, heapUpdates) = activityCost(sessions: count)
+    rows.append(measurement)
+    notes.append("heap updates per activity event at \(count) sessions: \(heapUpdates)")
+}
+rows.append(activityCost(sessions: 100_000, step: 1).0)
+rows.append(lockCost(sessions: 1_000))
+rows.append(lockCost(sessions: 100_000))
+rows.append(decodeCost("activity", #"{"type":"activity","session":"session-123"}"#))
+rows.append(decodeCost("session.begin", #"{"type":"session.begin","session":"session-123","subject":"310129-954F","auth":"card+pin"}"#))
+rows.append(decodeCost("step.request", #"{"type":"step.request","id":"r-17","session":"session-123","step":"bank-account","sensitive":true,"account":"FI21 1234 5600 0007 85"}"#))
+rows.append(encodeCost())
+
+print("| benchmark | min | median | max | unit |")
+print("|---|---|---|---|---|")
+for row in rows { print(row.row) }
+print()
+for note in notes { print(note) }

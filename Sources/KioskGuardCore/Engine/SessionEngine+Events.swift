@@ -7,9 +7,12 @@ extension SessionEngine {
         var actions: [EngineAction] = []
         catchUp(terminal, at: now, into: &actions)
         switch event {
-        case .activity(let session):
-            // The hot path: no allocation, no heap work unless a warning is cancelled.
-            guard let session = openSession(session, terminal, requestID, &actions) else { break }
+        case .activity(let id):
+            // The hot path. Activity only moves deadlines later unless it cancels a warning, so a
+            // session in use with no idle warning needs no deadline work at all: the stored
+            // deadline may now be early, which is allowed (it is re-armed when it fires).
+            if terminals[terminal.index].noteRoutineActivity(id, at: now.monotonic) { return actions }
+            guard let session = openSession(id, terminal, requestID, &actions) else { break }
             if session.state == .locked {
                 refuse(.sessionNotActive, "session \(session.id) is locked; only auth.verified unlocks it", to: terminal, requestID, into: &actions)
             } else {

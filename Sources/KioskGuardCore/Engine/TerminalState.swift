@@ -18,6 +18,14 @@ struct TerminalState: Sendable {
     var name: String { profile.name }
     var policy: SessionPolicy { profile.policy }
 
+    /// Records activity in place when no rule is involved: the open session is `id`, in use, and
+    /// not warned for idleness. Returns false when the full event handling must run.
+    mutating func noteRoutineActivity(_ id: SessionID, at now: MonotonicInstant) -> Bool {
+        guard open != nil, open!.id == id, open!.isInUse, !open!.idleWarned else { return false }
+        open!.lastActivity = now
+        return true
+    }
+
     func ended(_ session: SessionID) -> EndedSession? {
         recentlyEnded.last { $0.id == session }
     }

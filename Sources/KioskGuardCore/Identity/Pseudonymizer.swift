@@ -5,7 +5,8 @@ import Crypto
 /// One host key serves a whole fleet when reviewers audit across hosts: the same account number
 /// then has the same pseudonym everywhere, and nowhere its raw value.
 public struct Pseudonymizer: Sendable {
-    private let key: SymmetricKey
+    /// HMAC keyed once; each pseudonym copies it (a value type), which skips the key schedule.
+    private let keyed: HMAC<SHA256>
 
     /// The shortest key accepted, in bytes: shorter keys make pseudonyms guessable by brute force.
     public static let minimumKeyLength = 32
@@ -16,13 +17,14 @@ public struct Pseudonymizer: Sendable {
         guard key.count >= Self.minimumKeyLength else {
             throw PseudonymKeyError(length: key.count)
         }
-        self.key = SymmetricKey(data: Array(key))
+        self.keyed = HMAC<SHA256>(key: SymmetricKey(data: Array(key)))
     }
 
     /// The pseudonym of the identifier whose UTF-8 bytes are `raw`.
     public func pseudonym(of raw: UnsafeRawBufferPointer) -> Pseudonym {
-        let code = HMAC<SHA256>.authenticationCode(for: raw, using: key)
-        return code.withUnsafeBytes { digest in
+        var mac = keyed
+        mac.update(data: raw)
+        return mac.finalize().withUnsafeBytes { digest in
             Pseudonym(
                 high: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
                 low: UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))

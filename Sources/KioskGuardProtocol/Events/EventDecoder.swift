@@ -28,8 +28,8 @@ public struct EventDecoder: Sendable {
             guard scanner.peekKind() == .object else {
                 return .failure(EventError(.badJSON, "a message is one JSON object per line"))
             }
-            try scanner.readObject { (scanner: inout JSONScanner, key: String) throws(JSONSyntaxError) in
-                try fields.read(key, from: &scanner, decoder: self)
+            try scanner.readObject(key: InboundField.init(utf8:)) { (scanner: inout JSONScanner, field: InboundField?) throws(JSONSyntaxError) in
+                try fields.read(field, from: &scanner, decoder: self)
             }
             try scanner.expectEnd()
         } catch {
@@ -53,13 +53,40 @@ public struct EventDecoder: Sendable {
 private enum InboundField: String, CaseIterable {
     case type, id, `protocol`, terminal, client, session, auth, step, reason, subject, account, present, sensitive
 
-    var bit: UInt16 { 1 << UInt16(Self.allCases.firstIndex(of: self)!) }
+    /// This field's bit in the seen-set (a switch: `allCases` would build an array per call).
+    var bit: UInt16 {
+        switch self {
+        case .type: 1 << 0
+        case .id: 1 << 1
+        case .protocol: 1 << 2
+        case .terminal: 1 << 3
+        case .client: 1 << 4
+        case .session: 1 << 5
+        case .auth: 1 << 6
+        case .step: 1 << 7
+        case .reason: 1 << 8
+        case .subject: 1 << 9
+        case .account: 1 << 10
+        case .present: 1 << 11
+        case .sensitive: 1 << 12
+        }
+    }
+
+    private static let names = NameTable(allCases, name: \.rawValue)
+
+    /// The field named by `bytes`, or nil for a field the protocol does not know.
+    init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let field = Self.names.value(named: bytes) else { return nil }
+        self = field
+    }
 }
 
 /// The fields of one message as they are read, before the type says which are required.
 /// Stored inline (no dictionaries), so decoding a typical event allocates only its strings.
 private struct InboundFields {
-    var type: String?
+    var type: MessageType?
+    /// Set when `type` named no known type.
+    var unknownType = false
     var id: RequestID?
     var terminal: String?
     var client: String?
@@ -76,11 +103,12 @@ private struct InboundFields {
     /// The first problem with a field; reported once the whole line was read, with its `id`.
     var problem: EventError?
 
-    mutating func read(_ key: String, from scanner: inout JSONScanner, decoder: EventDecoder) throws(JSONSyntaxError) {
-        guard let field = InboundField(rawValue: key) else {
+    mutating func read(_ field: InboundField?, from scanner: inout JSONScanner, decoder: EventDecoder) throws(JSONSyntaxError) {
+        guard let field else {
             try scanner.skipValue(depth: 1)
             return
         }
+        let key = field.rawValue
         guard seen & field.bit == 0 else {
             flag(.badField, "field '\(key)' appears twice")
             try scanner.skipValue(depth: 1)
@@ -102,11 +130,14 @@ private struct InboundFields {
                 return flag(.badField, "'\(key)' must have 1 to \(decoder.limits.maxIdentifierLength) bytes and no control characters")
             }
             if field == .subject { subject = pseudonym } else { account = pseudonym }
-        case .type, .id, .terminal, .client, .session, .auth, .step, .reason:
+        case .type:
+            guard kind == .string else { return try mistyped(key, "a string", &scanner) }
+            type = try scanner.withStringBytes { MessageType(utf8: $0) }
+            unknownType = type == nil
+        case .id, .terminal, .client, .session, .auth, .step, .reason:
             guard kind == .string else { return try mistyped(key, "a string", &scanner) }
             let value = try scanner.string()
             switch field {
-            case .type: type = value
             case .id:
                 guard FieldRules.isToken(value, maxLength: decoder.limits.maxTokenLength) else {
                     return flag(.badField, "'id' must be 1 to \(decoder.limits.maxTokenLength) visible ASCII characters")
@@ -139,9 +170,10 @@ private struct InboundFields {
                 problem.requestID = id
                 throw problem
             }
+            if unknownType { throw error(.unknownType, "unknown message type") }
             guard let type else { throw error(.missingField, "every message needs 'type'") }
-            guard let messageType = MessageType(rawValue: type), let body = try body(messageType, limits) else {
-                throw error(.unknownType, "unknown message type '\(FieldRules.isToken(type, maxLength: 32) ? type : "?")'")
+            guard let body = try body(type, limits) else {
+                throw error(.unknownType, "'\(type.rawValue)' is sent by the daemon, not to it")
             }
             return .success(InboundMessage(id: id, body: body))
         } catch {

@@ -59,3 +59,13 @@ public enum MessageType: String, Hashable, Sendable, CaseIterable {
     /// The request was refused.
     case error
 }
+
+extension MessageType {
+    private static let names = NameTable(allCases, name: \.rawValue)
+
+    /// The type named by `bytes`, matched without making a `String`.
+    init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard let type = Self.names.value(named: bytes) else { return nil }
+        self = type
+    }
+}

@@ -8,19 +8,36 @@ struct JSONScanner: ~Copyable {
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
     private let maxDepth: Int
-    /// Unescaped bytes of the last string read.
-    private(set) var scratch: [UInt8] = []
+    /// The last string read: a range of the input when it had no escapes (the common case, no
+    /// copy), otherwise its unescaped bytes in `scratch`.
+    private var lastString: Range<Int> = 0..<0
+    private var lastStringIsEscaped = false
+    private var scratch: [UInt8] = []
 
     /// A scanner over `bytes`, which must already be valid UTF-8.
     init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
-        scratch.reserveCapacity(256)
+    }
+
+    /// The bytes of the last string read.
+    private func withLastString<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        if lastStringIsEscaped { return scratch.withUnsafeBytes(body) }
+        return body(UnsafeRawBufferPointer(rebasing: bytes[lastString]))
     }
 
     /// Reads an object at the current position, calling `member` with each key; `member` must
     /// consume the value. `depth` is the object's nesting level (the top level is 1).
     mutating func readObject(depth: Int = 1, _ member: (inout JSONScanner, String) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        try readObject(depth: depth, key: { String(decoding: $0, as: UTF8.self) }, member)
+    }
+
+    /// Reads an object, turning each key's bytes into a `Key` with `key` (while the bytes are
+    /// valid, without making a `String`) before `member` consumes the value.
+    mutating func readObject<Key>(
+        depth: Int = 1, key makeKey: (UnsafeRawBufferPointer) -> Key,
+        _ member: (inout JSONScanner, Key) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
         guard depth <= maxDepth else { throw .tooDeep }
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
@@ -31,7 +48,7 @@ struct JSONScanner: ~Copyable {
         while true {
             skipWhitespace()
             try readString()
-            let key = String(decoding: scratch, as: UTF8.self)
+            let key = withLastString(makeKey)
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
@@ -54,14 +71,14 @@ struct JSONScanner: ~Copyable {
     /// Reads a string value and returns it.
     mutating func string() throws(JSONSyntaxError) -> String {
         try readString()
-        return String(decoding: scratch, as: UTF8.self)
+        return withLastString { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Reads a string value into `scratch` and passes its bytes to `body`, without making a
     /// `String` of it: for personal identifiers, which are pseudonymised straight from the bytes.
     mutating func withStringBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) throws(JSONSyntaxError) -> Result {
         try readString()
-        return scratch.withUnsafeBytes(body)
+        return withLastString(body)
     }
 
     /// The kind of the value at the current position.
@@ -163,7 +180,18 @@ struct JSONScanner: ~Copyable {
 
     private mutating func readString() throws(JSONSyntaxError) {
         try expect(UInt8(ascii: "\""))
+        let start = position
+        // Fast path: no escapes, so the string is a range of the input.
+        while let byte = peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        if peek() == UInt8(ascii: "\"") {
+            lastString = start..<position
+            lastStringIsEscaped = false
+            position += 1
+            return
+        }
+        lastStringIsEscaped = true
         scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
         while true {
             guard let byte = next() else { throw .unexpected("a closing quote", at: position) }
             switch byte {
