@@ -5,7 +5,9 @@
 //   KioskGuardCore      pure domain: sessions, rules, anomalies, pseudonyms; no I/O
 //   KioskGuardProtocol  the wire: event protocol v1 and control protocol, framing, limits
 //   KioskGuardTesting   test doubles: a manual clock and an engine harness
-//   CSystemd            libsystemd through a small C shim
+//   KioskGuardConfiguration  the TOML configuration: reading, validating, defaults
+//   CSystemd / Systemd  libsystemd through a small C shim, and its Swift wrapper
+//   KioskGuardDaemon    the I/O adapters: sockets, journal, state store, lock actions, services
 //   KioskGuardClient    the library kiosk apps link
 //   kioskguardd / kioskguardctl   the daemon and the admin CLI
 import PackageDescription
@@ -26,6 +28,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -43,21 +49,50 @@ let package = Package(
             dependencies: ["KioskGuardCore"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "KioskGuardConfiguration",
+            dependencies: ["KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
         .target(
+            name: "Systemd",
+            dependencies: ["CSystemd"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KioskGuardDaemon",
+            dependencies: [
+                "KioskGuardCore",
+                "KioskGuardProtocol",
+                "KioskGuardConfiguration",
+                "Systemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KioskGuardClient",
-            dependencies: ["KioskGuardProtocol"],
+            dependencies: [
+                "KioskGuardProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "kioskguardd",
             dependencies: [
-                "KioskGuardCore",
-                "KioskGuardProtocol",
+                "KioskGuardDaemon",
+                "KioskGuardConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -85,6 +120,21 @@ let package = Package(
         .testTarget(
             name: "KioskGuardProtocolTests",
             dependencies: ["KioskGuardProtocol", "KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardConfigurationTests",
+            dependencies: ["KioskGuardConfiguration", "KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardDaemonTests",
+            dependencies: ["KioskGuardDaemon", "KioskGuardConfiguration", "KioskGuardCore", "KioskGuardProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,6 +9,20 @@ public struct TerminalProfile: Hashable, Sendable {
     /// How a lock is enforced beyond the kiosk app's own UI.
     public var lockPlan: LockPlan
 
+    /// Whether `name` can name a terminal: 1 to 64 letters, digits, `.`, `_` or `-`. The name is a
+    /// config key, a wire field and a journal field value, so it is kept plain.
+    public static func isValidName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        return !utf8.isEmpty && utf8.count <= 64 && utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+    }
+
     /// A terminal with the given rules.
     public init(name: String, policy: SessionPolicy = SessionPolicy(), lockPlan: LockPlan = LockPlan()) {
         self.name = name

@@ -1,17 +1,11 @@
+import KioskGuardCore
+
 /// What each kind of string field may contain. Everything a peer names ends up in the journal or
 /// a table, so tokens are visible ASCII: no control characters that could forge a log line.
 enum FieldRules {
-    /// Terminal names: letters, digits, `.`, `_`, `-`, at most 64 bytes (they are config keys).
+    /// Terminal names: the core's rule (they are config keys too).
     static func isTerminalName(_ value: String) -> Bool {
-        let utf8 = value.utf8
-        return !utf8.isEmpty && utf8.count <= 64 && utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                true
-            default: false
-            }
-        }
+        TerminalProfile.isValidName(value)
     }
 
     /// Session ids, step names, request ids, auth methods: visible ASCII, 1...`maxLength` bytes.

@@ -1,0 +1,190 @@
+import KioskGuardCore
+
+/// Accumulates the configuration file by file, then validates the whole.
+struct ConfigurationBuilder {
+    private var daemon: DaemonSettings
+    private var policy = SessionPolicy()
+    private var hostRules = HostRules()
+    private var adminGroups: (names: [String], reader: TableReader, key: String)?
+    private var readGroups: (names: [String], reader: TableReader, key: String)?
+    private var alerts = AlertSettings()
+    private var hotlines: [HotlineEndpoint] = []
+    /// Terminals with their `[terminal.policy]`, applied over the final `[policy]` at the end.
+    private var terminals: [(configuration: TerminalConfiguration, policy: TableReader?, reader: TableReader)] = []
+
+    init(paths: DefaultPaths) {
+        daemon = DaemonSettings(
+            eventsSocket: paths.runtimeDirectory + "/events.sock", controlSocket: paths.runtimeDirectory + "/control.sock",
+            stateDirectory: paths.stateDirectory
+        )
+    }
+
+    mutating func apply(_ file: TableReader) throws(ConfigurationError) {
+        var file = file
+        if var section = try file.table("daemon") { try applyDaemon(&section) }
+        if var section = try file.table("policy") {
+            try Self.applyPolicy(&section, to: &policy)
+            hostRules.patternThreshold = Int(try section.integer("pattern_threshold", in: 1...10_000) ?? Int64(hostRules.patternThreshold))
+            hostRules.patternWindow = try section.duration("pattern_window") ?? hostRules.patternWindow
+            hostRules.accountRetention = try section.duration("account_retention") ?? hostRules.accountRetention
+            try section.rejectUnknownKeys()
+        }
+        if var section = try file.table("control") {
+            if let names = try section.strings("admin_groups") { adminGroups = (names, section, "admin_groups") }
+            if let names = try section.strings("read_groups") { readGroups = (names, section, "read_groups") }
+            try section.rejectUnknownKeys()
+        }
+        if var section = try file.table("alerts") {
+            alerts.minSeverity = try section.choice("min_severity", of: Severity.self) ?? alerts.minSeverity
+            alerts.stallAfter = try section.duration("stall_after") ?? alerts.stallAfter
+            alerts.retention = try section.duration("retention") ?? alerts.retention
+            try section.rejectUnknownKeys()
+        }
+        for var section in try file.tables("hotline") { hotlines.append(try Self.hotline(&section, existing: hotlines)) }
+        for var section in try file.tables("terminal") { try addTerminal(&section) }
+        try file.rejectUnknownKeys()
+    }
+
+    private mutating func applyDaemon(_ section: inout TableReader) throws(ConfigurationError) {
+        daemon.eventsSocket = try Self.absolutePath(&section, "events_socket") ?? daemon.eventsSocket
+        daemon.controlSocket = try Self.absolutePath(&section, "control_socket") ?? daemon.controlSocket
+        daemon.stateDirectory = try Self.absolutePath(&section, "state_directory") ?? daemon.stateDirectory
+        daemon.pseudonymKeyFile = try Self.absolutePath(&section, "pseudonym_key_file") ?? daemon.pseudonymKeyFile
+        daemon.logTarget = try section.choice("log_target", of: LogTarget.self) ?? daemon.logTarget
+        daemon.maxLineLength = Int(try section.integer("max_line_length", in: 256...1_048_576) ?? Int64(daemon.maxLineLength))
+        daemon.helloTimeout = try section.duration("hello_timeout") ?? daemon.helloTimeout
+        daemon.maxConnections = Int(try section.integer("max_connections", in: 1...100_000) ?? Int64(daemon.maxConnections))
+        try section.rejectUnknownKeys()
+    }
+
+    static func applyPolicy(_ section: inout TableReader, to policy: inout SessionPolicy) throws(ConfigurationError) {
+        policy.idleTimeout = try section.duration("idle_timeout") ?? policy.idleTimeout
+        policy.sensitiveIdleTimeout = try section.duration("sensitive_idle_timeout") ?? policy.sensitiveIdleTimeout
+        policy.warnBefore = try section.duration("warn_before") ?? policy.warnBefore
+        policy.lockConfirmTimeout = try section.duration("lock_confirm_timeout") ?? policy.lockConfirmTimeout
+        policy.terminateAfterLock = try section.duration("terminate_after_lock") ?? policy.terminateAfterLock
+        policy.maxSession = try section.duration("max_session") ?? policy.maxSession
+        policy.onCardRemoved = try section.choice("on_card_removed", of: CardRemovalAction.self) ?? policy.onCardRemoved
+        policy.presenceGrace = try section.duration("presence_grace") ?? policy.presenceGrace
+        policy.sensitiveAuthMaxAge = try section.duration("sensitive_auth_max_age") ?? policy.sensitiveAuthMaxAge
+    }
+
+    private static func hotline(_ section: inout TableReader, existing: [HotlineEndpoint]) throws(ConfigurationError) -> HotlineEndpoint {
+        guard let name = try section.string("name"), TerminalProfile.isValidName(name) else {
+            throw section.error("name", "every [[hotline]] needs a name of letters, digits, '.', '_' or '-'")
+        }
+        guard !existing.contains(where: { $0.name == name }) else { throw section.error("name", "hotline '\(name)' is defined twice") }
+        guard let url = try section.string("url"), url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            throw section.error("url", "every [[hotline]] needs an http:// or https:// url")
+        }
+        var endpoint = HotlineEndpoint(name: name, url: url)
+        endpoint.secretFile = try absolutePath(&section, "secret_file")
+        endpoint.timeout = try section.duration("timeout") ?? endpoint.timeout
+        endpoint.caFile = try absolutePath(&section, "ca_file")
+        try section.rejectUnknownKeys()
+        return endpoint
+    }
+
+    private mutating func addTerminal(_ section: inout TableReader) throws(ConfigurationError) {
+        guard let name = try section.string("name"), TerminalProfile.isValidName(name) else {
+            throw section.error("name", "every [[terminal]] needs a name of 1 to 64 letters, digits, '.', '_' or '-'")
+        }
+        guard !terminals.contains(where: { $0.configuration.name == name }) else {
+            throw section.error("name", "terminal '\(name)' is defined twice")
+        }
+        let users = try Self.resolve(&section, "allowed_users", kind: "user", lookup: Accounts.uid(of:))
+        let groups = try Self.resolve(&section, "allowed_groups", kind: "group", lookup: Accounts.gid(of:))
+        let lockPlan = try Self.lockPlan(&section)
+        var configuration = TerminalConfiguration(
+            profile: TerminalProfile(name: name, lockPlan: lockPlan), allowedUsers: users, allowedGroups: groups,
+            logindSession: try section.string("logind_session"), execCommand: try section.strings("exec_command") ?? []
+        )
+        configuration.execTimeout = try section.duration("exec_timeout") ?? configuration.execTimeout
+        if lockPlan.systemActions.contains(.exec) {
+            guard let program = configuration.execCommand.first, program.hasPrefix("/") else {
+                throw section.error("exec_command", "the exec lock action needs exec_command with an absolute program path")
+            }
+        }
+        let policy = try section.table("policy")
+        try section.rejectUnknownKeys()
+        terminals.append((configuration, policy, section))
+    }
+
+    private static func lockPlan(_ section: inout TableReader) throws(ConfigurationError) -> LockPlan {
+        guard let names = try section.strings("lock_actions") else { return LockPlan() }
+        var plan = LockPlan(waitsForClient: false, systemActions: [])
+        for (index, name) in names.enumerated() {
+            if name == "client" {
+                guard index == 0 else { throw section.error("lock_actions", "'client' can only come first: the app is always told to lock first") }
+                plan.waitsForClient = true
+            } else if let action = SystemLockAction(rawValue: name), !plan.systemActions.contains(action) {
+                plan.systemActions.append(action)
+            } else {
+                throw section.error("lock_actions", "'\(name)' is not one of client, logind, exec (each at most once)")
+            }
+        }
+        return plan
+    }
+
+    private static func resolve(_ section: inout TableReader, _ key: String, kind: String, lookup: (String) -> UInt32?) throws(ConfigurationError) -> [NamedID] {
+        var resolved: [NamedID] = []
+        for name in try section.strings(key) ?? [] {
+            guard let id = lookup(name) else { throw section.error(key, "no \(kind) named '\(name)' exists on this host") }
+            resolved.append(NamedID(name: name, id: id))
+        }
+        return resolved
+    }
+
+    private static func absolutePath(_ section: inout TableReader, _ key: String) throws(ConfigurationError) -> String? {
+        guard let path = try section.string(key) else { return nil }
+        guard path.hasPrefix("/") else { throw section.error(key, "must be an absolute path") }
+        return path
+    }
+
+    /// Validates the whole and applies the defaults that depend on it.
+    func build(sources: [String], invokingUID: UInt32) throws(ConfigurationError) -> DaemonConfiguration {
+        if let problem = policy.problem { throw ConfigurationError(file: sources.last ?? "", line: 0, key: "policy", message: problem) }
+        var resolvedTerminals: [TerminalConfiguration] = []
+        for (configuration, policyTable, reader) in terminals {
+            var configuration = configuration
+            var effective = policy
+            if var policyTable {
+                try Self.applyPolicy(&policyTable, to: &effective)
+                try policyTable.rejectUnknownKeys()
+            }
+            if let problem = effective.problem { throw reader.error("policy", problem) }
+            configuration.profile.policy = effective
+            resolvedTerminals.append(configuration)
+        }
+        var admin: [NamedID] = []
+        var read: [NamedID] = []
+        if sources.isEmpty {
+            let user = NamedID(name: Accounts.userName(of: invokingUID) ?? String(invokingUID), id: invokingUID)
+            resolvedTerminals = [TerminalConfiguration(profile: TerminalProfile(name: "default", policy: policy),
+                                                       allowedUsers: [user], allowedGroups: [], execCommand: [])]
+        } else {
+            admin = try Self.groups(adminGroups, defaultNames: ["kioskguard-admin"], file: sources[0])
+            read = try Self.groups(readGroups, defaultNames: [], file: sources[0])
+        }
+        return DaemonConfiguration(
+            daemon: daemon, policy: policy, hostRules: hostRules, control: ControlSettings(adminGroups: admin, readGroups: read),
+            alerts: alerts, hotlines: hotlines, terminals: resolvedTerminals, sources: sources
+        )
+    }
+
+    /// Groups named in `[control]` must exist: a typo would otherwise lock admins out silently.
+    private static func groups(
+        _ configured: (names: [String], reader: TableReader, key: String)?, defaultNames: [String], file: String
+    ) throws(ConfigurationError) -> [NamedID] {
+        var resolved: [NamedID] = []
+        for name in configured?.names ?? defaultNames {
+            guard let gid = Accounts.gid(of: name) else {
+                if let configured { throw configured.reader.error(configured.key, "no group named '\(name)' exists on this host") }
+                throw ConfigurationError(file: file, line: 0, key: "control.admin_groups",
+                                         message: "the default admin group '\(name)' does not exist; create it or set admin_groups")
+            }
+            resolved.append(NamedID(name: name, id: gid))
+        }
+        return resolved
+    }
+}

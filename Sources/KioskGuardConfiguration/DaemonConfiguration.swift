@@ -1,0 +1,123 @@
+public import KioskGuardCore
+#if canImport(Glibc)
+public import Glibc
+#endif
+
+/// The daemon's whole configuration, validated: every path, rule, group and terminal.
+public struct DaemonConfiguration: Sendable {
+    /// `[daemon]`: sockets, state, logging and connection limits.
+    public var daemon: DaemonSettings
+    /// `[policy]`: the default session rules of every terminal.
+    public var policy: SessionPolicy
+    /// Host-wide rules from `[policy]`: recurring patterns and account retention.
+    public var hostRules: HostRules
+    /// `[control]`: who may use the control socket.
+    public var control: ControlSettings
+    /// `[alerts]`: which anomalies become alerts, and when an undelivered alert is stalled.
+    public var alerts: AlertSettings
+    /// `[[hotline]]`: the incident hotline endpoints.
+    public var hotlines: [HotlineEndpoint]
+    /// `[[terminal]]`: the terminals kiosk apps may connect as.
+    public var terminals: [TerminalConfiguration]
+    /// The files read, in order; empty when running on built-in defaults.
+    public var sources: [String]
+
+    /// Whether no configuration file was found and the built-in defaults apply.
+    public var isBuiltInDefault: Bool { sources.isEmpty }
+}
+
+/// `[daemon]`.
+public struct DaemonSettings: Sendable {
+    /// The events socket's path (`events_socket`).
+    public var eventsSocket: String
+    /// The control socket's path (`control_socket`).
+    public var controlSocket: String
+    /// Where the outbox, persisted sessions and pseudonym index live (`state_directory`).
+    public var stateDirectory: String
+    /// The pseudonym key's file (`pseudonym_key_file`); nil means the `pseudonym-key` credential.
+    public var pseudonymKeyFile: String?
+    /// Where records go (`log_target`).
+    public var logTarget: LogTarget = .auto
+    /// The longest event line accepted (`max_line_length`).
+    public var maxLineLength = 16 * 1024
+    /// How long a new connection may stay silent before `hello` (`hello_timeout`).
+    public var helloTimeout: Duration = .seconds(10)
+    /// The most event connections at once (`max_connections`).
+    public var maxConnections = 1024
+}
+
+/// Where the daemon's records go.
+public enum LogTarget: String, Sendable, CaseIterable {
+    /// The journal when journald's socket exists, else stderr.
+    case auto
+    /// The systemd journal.
+    case journal
+    /// One line per record on stderr.
+    case stderr
+}
+
+/// `[control]`.
+public struct ControlSettings: Sendable {
+    /// Groups whose members may use every verb (`admin_groups`).
+    public var adminGroups: [NamedID]
+    /// Groups whose members may use the read verbs (`read_groups`).
+    public var readGroups: [NamedID] = []
+}
+
+/// A user or group as configured, with the id it resolved to.
+public struct NamedID: Hashable, Sendable {
+    /// The name as written in the configuration.
+    public var name: String
+    /// The uid or gid it resolved to.
+    public var id: UInt32
+}
+
+/// `[alerts]`.
+public struct AlertSettings: Sendable {
+    /// Anomalies at or above this become alerts (`min_severity`).
+    public var minSeverity: Severity = .medium
+    /// An alert undelivered this long writes one CRIT journal entry (`stall_after`).
+    public var stallAfter: Duration = .seconds(15 * 60)
+    /// Delivered alerts are kept this long (`retention`).
+    public var retention: Duration = .seconds(30 * 86_400)
+}
+
+/// One `[[hotline]]` endpoint.
+public struct HotlineEndpoint: Hashable, Sendable {
+    /// A short name, used in records and `status` (`name`).
+    public var name: String
+    /// Where alerts are POSTed (`url`, http or https).
+    public var url: String
+    /// The `whsec_…` secret's file (`secret_file`); nil means the `hotline-secret` credential.
+    public var secretFile: String?
+    /// One attempt's timeout (`timeout`).
+    public var timeout: Duration = .seconds(15)
+    /// A CA bundle to trust instead of the system's (`ca_file`).
+    public var caFile: String?
+}
+
+/// One `[[terminal]]`.
+public struct TerminalConfiguration: Sendable {
+    /// The engine's view: name, effective policy and lock plan.
+    public var profile: TerminalProfile
+    /// Users who may connect as this terminal (`allowed_users`).
+    public var allowedUsers: [NamedID]
+    /// Groups whose members may connect as this terminal (`allowed_groups`).
+    public var allowedGroups: [NamedID]
+    /// The logind session to lock, instead of the kiosk app's own (`logind_session`).
+    public var logindSession: String?
+    /// The program the `exec` lock action runs (`exec_command`), no shell involved.
+    public var execCommand: [String]
+    /// How long the `exec` action may run (`exec_timeout`).
+    public var execTimeout: Duration = .seconds(10)
+
+    /// The terminal's name.
+    public var name: String { profile.name }
+
+    /// Whether a peer with `uid`, primary `gid` and supplementary `groups` may act as this
+    /// terminal. Deny by default; root is not implicitly allowed.
+    public func admits(uid: uid_t, gid: gid_t, groups: [gid_t]) -> Bool {
+        if allowedUsers.contains(where: { $0.id == uid }) { return true }
+        return allowedGroups.contains { allowed in allowed.id == gid || groups.contains(allowed.id) }
+    }
+}

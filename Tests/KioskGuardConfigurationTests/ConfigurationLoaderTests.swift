@@ -1,0 +1,194 @@
+import Foundation
+import KioskGuardConfiguration
+import KioskGuardCore
+import Testing
+
+/// Writes configuration files into a fresh directory for one test.
+struct ConfigurationFixture {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "kioskguard-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/kioskguard.toml.d", withIntermediateDirectories: true)
+    }
+
+    var main: String { directory + "/kioskguard.toml" }
+
+    func write(_ text: String, to name: String = "kioskguard.toml") throws {
+        try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    func load() throws -> DaemonConfiguration {
+        try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": "/run/kg-test", "STATE_DIRECTORY": "/var/lib/kg-test"])
+            .load(path: main)
+    }
+
+    func error() -> ConfigurationError? {
+        do {
+            _ = try load()
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// A group every Debian system has, for tests that need a real one.
+let rootGroup = "root"
+
+@Suite("Configuration")
+struct ConfigurationLoaderTests {
+    @Test("the contract's skeleton loads, with per-terminal policy over [policy]")
+    func skeleton() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("""
+        [daemon]
+        events_socket = "/run/kioskguard/events.sock"
+        control_socket = "/run/kioskguard/control.sock"
+        state_directory = "/var/lib/kioskguard"
+        pseudonym_key_file = "/etc/kioskguard/pseudonym.key"
+        log_target = "auto"
+
+        [policy]
+        idle_timeout = "120s"
+        warn_before = "20s"
+        pattern_threshold = 4
+
+        [control]
+        admin_groups = ["\(rootGroup)"]
+        read_groups = []
+
+        [alerts]
+        min_severity = "medium"
+        stall_after = "15min"
+
+        [[hotline]]
+        name = "primary"
+        url = "https://hotline.example.org/kioskguard"
+        secret_file = "/etc/kioskguard/hotline.secret"
+        timeout = "15s"
+
+        [[terminal]]
+        name = "counter-1"
+        allowed_users = ["root", "1234"]
+        allowed_groups = []
+        lock_actions = ["client", "logind"]
+        [terminal.policy]
+        idle_timeout = "60s"
+        """)
+        let configuration = try fixture.load()
+        #expect(configuration.sources == [fixture.main])
+        #expect(configuration.daemon.pseudonymKeyFile == "/etc/kioskguard/pseudonym.key")
+        #expect(configuration.hostRules.patternThreshold == 4)
+        #expect(configuration.alerts.stallAfter == .seconds(900))
+        #expect(configuration.hotlines.map(\.name) == ["primary"])
+        let terminal = try #require(configuration.terminals.first)
+        #expect(terminal.profile.policy.idleTimeout == .seconds(60))
+        #expect(terminal.profile.policy.warnBefore == .seconds(20))
+        #expect(terminal.profile.lockPlan == LockPlan(waitsForClient: true, systemActions: [.logind]))
+        #expect(terminal.allowedUsers.map(\.id) == [0, 1234])
+        #expect(terminal.admits(uid: 1234, gid: 99, groups: []))
+        #expect(!terminal.admits(uid: 1235, gid: 0, groups: [0]))
+    }
+
+    @Test("drop-ins apply in lexical order and override keys")
+    func dropIns() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("[control]\nadmin_groups = []\n[policy]\nidle_timeout = 100\n[[terminal]]\nname = \"a\"\n")
+        try fixture.write("[policy]\nidle_timeout = \"200s\"\n", to: "kioskguard.toml.d/20-later.toml")
+        try fixture.write("[policy]\nidle_timeout = \"150s\"\nwarn_before = \"30s\"\n[[terminal]]\nname = \"b\"\n", to: "kioskguard.toml.d/10-first.toml")
+        try fixture.write("[policy]\nidle_timeout = 1\n", to: "kioskguard.toml.d/ignored.conf")
+        let configuration = try fixture.load()
+        #expect(configuration.policy.idleTimeout == .seconds(200))
+        #expect(configuration.policy.warnBefore == .seconds(30))
+        #expect(configuration.terminals.map(\.name) == ["a", "b"])
+        #expect(configuration.terminals.allSatisfy { $0.profile.policy.idleTimeout == .seconds(200) })
+        #expect(configuration.sources.map { $0.split(separator: "/").last! } == ["kioskguard.toml", "10-first.toml", "20-later.toml"])
+    }
+
+    @Test("errors name the file, the line and the key", arguments: [
+        ("[control]\nadmin_groups = []\n[policy]\n\nidle_timout = \"60s\"\n", 5, "policy.idle_timout", "unknown key"),
+        ("[control]\nadmin_groups = []\n[policy]\nidle_timeout = \"soon\"\n", 4, "policy.idle_timeout", "not a time span"),
+        ("[control]\nadmin_groups = []\n[daemon]\nlog_target = \"syslog\"\n", 4, "daemon.log_target", "not one of"),
+        ("[control]\nadmin_groups = []\n[daemon]\nstate_directory = \"relative\"\n", 4, "daemon.state_directory", "absolute"),
+        ("[control]\nadmin_groups = [\"no-such-group-kg\"]\n", 2, "control.admin_groups", "no group named"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\nallowed_users = [\"no-such-user-kg\"]\n", 5, "terminal.allowed_users", "no user named"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\nlock_actions = [\"logind\", \"client\"]\n", 5, "terminal.lock_actions", "only come first"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\nlock_actions = [\"exec\"]\n", 3, "terminal.exec_command", "absolute program path"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\n[terminal.policy]\npattern_threshold = 2\n", 6, "terminal.policy.pattern_threshold", "unknown key"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\n[[terminal]]\nname = \"t\"\n", 6, "terminal.name", "defined twice"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"bad name\"\n", 4, "terminal.name", "needs a name"),
+        ("[control]\nadmin_groups = []\n[daemon]\nmax_line_length = 10\n", 4, "daemon.max_line_length", "between"),
+        ("unknown = 1\n[control]\nadmin_groups = []\n", 1, "unknown", "unknown key"),
+        ("[control]\nadmin_groups = []\nunknown = 1\n", 3, "control.unknown", "unknown key"),
+        ("[control]\nadmin_groups = []\n[policy]\nidle_timeout = [1]\n", 4, "policy.idle_timeout", "found an array"),
+        ("[control]\nadmin_groups = 7\n", 2, "control.admin_groups", "array of strings"),
+        ("[[hotline]]\nname = \"h\"\nurl = \"ftp://x\"\n", 3, "hotline.url", "http"),
+        ("[control\n", 1, "", "expected"),
+    ])
+    func errors(text: String, line: Int, key: String, message: String) throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write(text)
+        let error = try #require(fixture.error())
+        #expect(error.file == fixture.main)
+        #expect(error.line == line)
+        #expect(error.key == key)
+        #expect(error.message.contains(message), "\(error)")
+        #expect(error.description.hasPrefix("\(fixture.main):\(line): "))
+    }
+
+    @Test("an impossible policy is refused: a warning as long as the timeout")
+    func impossiblePolicy() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\n[terminal.policy]\nidle_timeout = 20\nwarn_before = 20\n")
+        let error = try #require(fixture.error())
+        #expect(error.message.contains("warn_before must be shorter than idle_timeout"))
+    }
+
+    @Test("the default admin group must exist when a file does not name groups")
+    func defaultAdminGroup() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("[[terminal]]\nname = \"t\"\n")
+        let error = try #require(fixture.error())
+        #expect(error.key == "control.admin_groups")
+        #expect(error.message.contains("kioskguard-admin"))
+    }
+
+    @Test("with no file at all, one terminal 'default' admits the invoking user, paths from the environment")
+    func builtInDefaults() throws {
+        let loader = ConfigurationLoader(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000)
+        let configuration = try loader.load(path: nil as String?)
+        #expect(configuration.isBuiltInDefault)
+        #expect(configuration.terminals.map(\.name) == ["default"])
+        #expect(configuration.terminals.first?.allowedUsers.map(\.id) == [1000])
+        #expect(configuration.daemon.eventsSocket == "/run/user/1000/kioskguard/events.sock")
+        #expect(configuration.daemon.stateDirectory == "/run/user/1000/kioskguard/state")
+        let service = try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": "/run/kioskguard", "STATE_DIRECTORY": "/var/lib/kioskguard"], uid: 0)
+            .load(path: nil as String?)
+        #expect(service.daemon.controlSocket == "/run/kioskguard/control.sock")
+        #expect(service.daemon.stateDirectory == "/var/lib/kioskguard")
+    }
+
+    @Test("an explicit path that does not exist is an error, not the defaults")
+    func missingExplicit() {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader(environment: [:]).load(path: "/nonexistent/kioskguard.toml")
+        }
+    }
+
+    @Test("systemd time spans", arguments: [
+        ("90s", Duration.seconds(90)), ("2min", .seconds(120)), ("1h 30min", .seconds(5400)), ("1h30min", .seconds(5400)),
+        ("500ms", .milliseconds(500)), ("1.5h", .seconds(5400)), ("45", .seconds(45)), ("2 weeks", .seconds(1_209_600)),
+        ("1d 2h 3m 4s", .seconds(93_784)), ("250us", .microseconds(250)),
+    ])
+    func timeSpans(text: String, expected: Duration) {
+        #expect(TimeSpan.parse(text) == expected)
+    }
+
+    @Test("not time spans", arguments: ["", "soon", "-5s", "5 parsecs", "1h junk", "s", "1e3s"])
+    func notTimeSpans(text: String) {
+        #expect(TimeSpan.parse(text) == nil)
+    }
+}
