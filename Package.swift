@@ -7,6 +7,7 @@
 //   KioskGuardTesting   test doubles: a manual clock and an engine harness
 //   KioskGuardConfiguration  the TOML configuration: reading, validating, defaults
 //   CSystemd / Systemd  libsystemd through a small C shim, and its Swift wrapper
+//   CKioskGuardShims    C for what Swift cannot call (variadic syscall)
 //   KioskGuardDaemon    the I/O adapters: sockets, journal, state store, lock actions, services
 //   KioskGuardClient    the library kiosk apps link
 //   kioskguardd / kioskguardctl   the daemon and the admin CLI
@@ -59,6 +60,7 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        .target(name: "CKioskGuardShims"),
         .target(
             name: "Systemd",
             dependencies: ["CSystemd"],
@@ -71,10 +73,13 @@ let package = Package(
                 "KioskGuardProtocol",
                 "KioskGuardConfiguration",
                 "Systemd",
+                "CSystemd",
+                "CKioskGuardShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -93,6 +98,9 @@ let package = Package(
             dependencies: [
                 "KioskGuardDaemon",
                 "KioskGuardConfiguration",
+                "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,15 +1,101 @@
 import ArgumentParser
+import KioskGuardConfiguration
+import KioskGuardDaemon
+import Logging
+import ServiceLifecycle
+import Systemd
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `kioskguardd`: the guard daemon of a kiosk host.
 @main
-struct KioskGuardDaemonCommand: ParsableCommand {
+struct KioskGuardDaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskguardd",
         abstract: "Guards shared registration kiosks: locks idle and handed-over sessions, alerts the incident hotline.",
+        discussion: """
+            Reads \(ConfigurationLoader.defaultPath) and its drop-ins in \(ConfigurationLoader.defaultPath).d/, or runs on \
+            built-in defaults (one terminal 'default' admitting the invoking user) when there is no file.
+            """,
         version: "0.1.0"
     )
 
-    func run() throws {
-        throw ValidationError("the daemon's service loop is not part of this build yet; only --version and --help work")
+    @Option(name: .long, help: ArgumentHelp("Read this configuration file (and its .d/ drop-ins) instead.", valueName: "path"))
+    var config: String?
+
+    @Flag(name: .long, help: "Validate the configuration, print a summary and exit (0 valid, 1 not).")
+    var checkConfig = false
+
+    func validate() throws {
+        if let config, config.isEmpty { throw ValidationError("--config needs a path") }
+    }
+
+    func run() async throws {
+        let environment = Self.environment()
+        let loader = ConfigurationLoader(environment: environment)
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try loader.load(path: config)
+        } catch {
+            Self.fail("invalid configuration: \(error)")
+        }
+        if checkConfig {
+            print(Self.summary(configuration))
+            return
+        }
+        // State files hold pseudonyms and keys: private by default. Sockets get 0660 explicitly.
+        umask(0o077)
+        let target = configuration.daemon.logTarget
+        let useJournal = target == .journal || (target == .auto && JournalWriter.isJournalAvailable)
+        LoggingSystem.bootstrap { _ in useJournal ? JournalLogHandler() as any LogHandler : StderrLogHandler() as any LogHandler }
+        let logger = Logger(label: "kioskguardd")
+        if configuration.isBuiltInDefault {
+            logger.notice("no configuration file at \(ConfigurationLoader.defaultPath): running on built-in defaults, one terminal 'default' admitting uid \(getuid())")
+        }
+        let daemon = GuardDaemon(configuration: configuration, loader: loader, configurationPath: config, environment: environment, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("kioskguardd cannot run: \(error)")
+            ServiceManager.notify("STATUS=failed: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        var line = Array("kioskguardd: \(message)\n".utf8)
+        _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        Glibc.exit(1)
+    }
+
+    private static func summary(_ configuration: DaemonConfiguration) -> String {
+        var lines = [
+            "configuration valid: " + (configuration.isBuiltInDefault ? "built-in defaults" : configuration.sources.joined(separator: ", ")),
+            "events socket: \(configuration.daemon.eventsSocket)",
+            "control socket: \(configuration.daemon.controlSocket)",
+            "state directory: \(configuration.daemon.stateDirectory)",
+            "hotline endpoints: \(configuration.hotlines.isEmpty ? "none" : configuration.hotlines.map(\.name).joined(separator: ", "))",
+        ]
+        for terminal in configuration.terminals {
+            let who = (terminal.allowedUsers.map { "user \($0.name)" } + terminal.allowedGroups.map { "group \($0.name)" })
+            lines.append("terminal \(terminal.name): admits \(who.isEmpty ? "nobody" : who.joined(separator: ", ")); idle \(terminal.profile.policy.idleTimeout)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+            pointer += 1
+        }
+        return result
     }
 }
+

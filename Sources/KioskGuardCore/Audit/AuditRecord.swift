@@ -43,6 +43,9 @@ public enum AuditEvent: String, Hashable, Sendable, CaseIterable {
     case alertStalled = "alert-stalled"
     /// An admin changed something through the control socket.
     case adminAction = "admin-action"
+    /// A system lock action (logind, exec) ran, with its outcome (not in the contract's list,
+    /// which has no name for it; section 4 requires failures to be logged).
+    case lockAction = "lock-action"
 }
 
 /// One state change of a session or terminal, as the engine reports it for the journal.

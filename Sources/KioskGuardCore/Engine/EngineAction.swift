@@ -13,6 +13,8 @@ public enum EngineAction: Hashable, Sendable {
     case persist(PersistedSession)
     /// Drop a persisted session: it has ended.
     case forget(terminal: String, session: SessionID)
+    /// Persist that `subject` registered `account` at `at`, for the account rule across restarts.
+    case linkAccount(account: Pseudonym, subject: Pseudonym, at: WallInstant)
 }
 
 /// A message from the daemon to a kiosk app.

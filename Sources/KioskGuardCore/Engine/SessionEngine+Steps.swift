@@ -100,6 +100,7 @@ extension SessionEngine {
         into actions: inout [EngineAction]
     ) {
         let others = accounts.link(account, to: subject, at: now.wall)
+        actions.append(.linkAccount(account: account, subject: subject, at: now.wall))
         guard !others.isEmpty else { return }
         raise(Anomaly(
             kind: .accountMultipleSubjects, terminal: terminals[terminal.index].name, session: session, subject: subject,

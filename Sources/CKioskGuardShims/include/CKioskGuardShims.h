@@ -1,0 +1,10 @@
+#ifndef KIOSKGUARD_SHIMS_H
+#define KIOSKGUARD_SHIMS_H
+
+#include <sys/types.h>
+
+/* pidfd_open(2): a descriptor that becomes readable when the process exits. The syscall(2)
+ * entry point is variadic and cannot be called from Swift. Returns -1 and sets errno on error. */
+int kioskguard_pidfd_open(pid_t pid);
+
+#endif

@@ -1,0 +1,30 @@
+import KioskGuardConfiguration
+import KioskGuardProtocol
+
+/// Who may use which control verbs: root, the daemon's own user and members of `admin_groups`
+/// may use every verb; members of `read_groups` the read verbs; nobody else any.
+struct ControlAccess {
+    var settings: ControlSettings
+    let daemonUID: UInt32
+
+    enum Grant { case admin, read, none }
+
+    func grant(uid: UInt32, gid: UInt32, groups: [UInt32]) -> Grant {
+        let memberships = Set(groups + [gid])
+        if uid == 0 || uid == daemonUID || settings.adminGroups.contains(where: { memberships.contains($0.id) }) { return .admin }
+        if settings.readGroups.contains(where: { memberships.contains($0.id) }) { return .read }
+        return .none
+    }
+
+    /// Why `verb` is refused under `grant`, naming the groups that would allow it; nil if allowed.
+    func refusal(of verb: ControlVerb, under grant: Grant) -> ControlError? {
+        switch grant {
+        case .admin: return nil
+        case .read where verb.isReadOnly: return nil
+        case .read, .none:
+            let groups = (verb.isReadOnly ? settings.adminGroups + settings.readGroups : settings.adminGroups).map(\.name)
+            let needed = groups.isEmpty ? "root" : "root or membership in " + groups.joined(separator: " or ")
+            return ControlError(.permissionDenied, "'\(verb.rawValue)' needs \(needed)")
+        }
+    }
+}

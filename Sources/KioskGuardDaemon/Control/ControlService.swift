@@ -1,0 +1,104 @@
+import KioskGuardConfiguration
+import KioskGuardCore
+import KioskGuardProtocol
+import Logging
+
+/// Carries out control verbs against the engine host. Lives on the engine's event loop.
+final class ControlService {
+    private let host: EngineHost
+    private let pseudonymizer: Pseudonymizer
+    private let startedAt = SystemClock().now()
+    private let codec = ControlCodec()
+    var configuration: DaemonConfiguration
+    /// Reloads the configuration and calls back, on the event loop, with what happened.
+    var reload: ((_ done: @escaping (ActionResult) -> Void) -> Void)?
+    /// Undelivered alerts per endpoint with the oldest age, once the outbox exists.
+    var alertBacklog: (() -> (pending: [String: Int], oldestSeconds: [String: Int64]))?
+
+    static let version = "0.1.0"
+
+    init(host: EngineHost, pseudonymizer: Pseudonymizer, configuration: DaemonConfiguration) {
+        self.host = host
+        self.pseudonymizer = pseudonymizer
+        self.configuration = configuration
+    }
+
+    /// The response line to `request` from admin `uid`. Reload completes asynchronously, so the
+    /// answer comes through `respond`.
+    func perform(_ request: ControlRequest, adminUID: UInt32, respond: @escaping ([UInt8]) -> Void) {
+        let id = request.id
+        switch request.verb {
+        case .status: respond(codec.encode(.success(id: id, status())))
+        case .terminals: respond(codec.encode(.success(id: id, terminalRows())))
+        case .sessions: respond(codec.encode(.success(id: id, sessionRows())))
+        case .show:
+            if let row = sessionRows().first(where: { $0.session == request.target }) {
+                respond(codec.encode(.success(id: id, row)))
+            } else {
+                respond(codec.encode(ControlResponse<SessionRow>.failure(id: id, ControlError(.notFound, "no open session '\(request.target ?? "")'"))))
+            }
+        case .lock:
+            respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminLock(request.target!) })
+        case .terminate:
+            respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminTerminate(SessionID(request.target!)) })
+        case .pseudonym:
+            let result = ActionResult(message: pseudonymizer.pseudonym(of: request.target!).description)
+            respond(codec.encode(.success(id: id, result)))
+        case .reload:
+            guard let reload else { return respond(failure(id, ControlError(.failed, "reload is not available"))) }
+            recordAdminAction(adminUID, verb: request.verb, target: nil)
+            reload { [codec] result in respond(codec.encode(.success(id: id, result))) }
+        case .alerts, .alertsRetry, .alertsTest:
+            respond(failure(id, ControlError(.failed, "'\(request.verb.rawValue)' is not available: this daemon has no alert outbox yet")))
+        }
+    }
+
+    private func act(_ id: String, _ adminUID: UInt32, verb: ControlVerb, target: String, _ action: () -> Result<Void, AdminRefusal>) -> [UInt8] {
+        switch action() {
+        case .success:
+            recordAdminAction(adminUID, verb: verb, target: target)
+            return codec.encode(.success(id: id, ActionResult(message: "\(verb.rawValue) \(target): done")))
+        case .failure(.notFound(let name)):
+            return failure(id, ControlError(.notFound, "no terminal or open session '\(name)'"))
+        case .failure(.alreadyLocked(let session)):
+            return failure(id, ControlError(.failed, "session \(session) is already locked"))
+        }
+    }
+
+    private func recordAdminAction(_ uid: UInt32, verb: ControlVerb, target: String?) {
+        var fields: Logger.Metadata = [JournalFields.adminUID: .string(String(uid)), JournalFields.reason: .string(verb.rawValue)]
+        fields[JournalFields.session] = target.map { .string($0) }
+        host.audit.daemon(.adminAction, "admin uid \(uid): \(verb.rawValue)\(target.map { " \($0)" } ?? "")", fields: fields)
+    }
+
+    private func failure(_ id: String, _ error: ControlError) -> [UInt8] {
+        codec.encode(ControlResponse<ActionResult>.failure(id: id, error))
+    }
+
+    func status() -> StatusResult {
+        let (terminals, sessions) = host.snapshot()
+        var byState: [String: Int] = ["active": 0, "warned": 0, "locked": 0]
+        for session in sessions { byState[session.state.rawValue, default: 0] += 1 }
+        let backlog = alertBacklog?() ?? (pending: [:], oldestSeconds: [:])
+        return StatusResult(
+            version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
+            configFiles: configuration.sources, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
+            sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds
+        )
+    }
+
+    private func terminalRows() -> [TerminalRow] {
+        host.snapshot().terminals.map {
+            TerminalRow(name: $0.name, connected: $0.connected, session: $0.openSession?.rawValue, cardPresent: $0.cardPresent,
+                        idleTimeoutSeconds: $0.policy.idleTimeout.components.seconds)
+        }
+    }
+
+    private func sessionRows() -> [SessionRow] {
+        host.snapshot().sessions.map {
+            SessionRow(terminal: $0.terminal, session: $0.session.rawValue, subject: $0.subject.description, state: $0.state.rawValue,
+                       lockReason: $0.lockReason?.rawValue, idleSeconds: $0.idleFor.components.seconds,
+                       nextTransitionSeconds: $0.nextTransitionIn.map { $0.wholeSecondsRoundedUp })
+        }
+    }
+}

@@ -1,0 +1,211 @@
+public import KioskGuardConfiguration
+public import KioskGuardCore
+public import KioskGuardProtocol
+import Logging
+public import NIOCore
+
+/// Owns the `SessionEngine` on one event loop and carries out what it asks: replies to kiosk
+/// apps, system lock actions, journal records, anomalies, persistence. It arms one timer for the
+/// engine's next deadline. Every method must be called on `eventLoop`.
+public final class EngineHost {
+    /// The loop the engine, the event connections and the timer live on.
+    public let eventLoop: any EventLoop
+    private(set) var engine: SessionEngine
+    private var terminals: [String: TerminalConfiguration]
+    private let clock: any MomentSource
+    let audit: AuditLog
+    private let state: StateStore
+    private let lockActions: LockActionRunner
+    /// Called with each anomaly after it is recorded (the alert outbox subscribes here).
+    public var anomalySink: ((Anomaly) -> Void)?
+    /// Called when the summary `status` shows may have changed.
+    public var statusChanged: (() -> Void)?
+
+    private var connections: [TerminalID: any Channel] = [:]
+    private var peers: [TerminalID: PeerIdentity] = [:]
+    private var channelsToFlush: [TerminalID] = []
+    private var timer: (deadline: MonotonicInstant, task: Scheduled<Void>)?
+    private var stateCommitScheduled = false
+    private var persistenceFailing = false
+
+    /// A host for `configuration`'s terminals.
+    public init(
+        eventLoop: any EventLoop, configuration: DaemonConfiguration, clock: any MomentSource, audit: AuditLog, state: StateStore,
+        lockActions: LockActionRunner
+    ) {
+        self.eventLoop = eventLoop
+        self.engine = SessionEngine(terminals: configuration.terminals.map(\.profile), rules: configuration.hostRules)
+        self.terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.clock = clock
+        self.audit = audit
+        self.state = state
+        self.lockActions = lockActions
+    }
+
+    // MARK: Inputs
+
+    /// Restores the persisted sessions and account links (fail closed: every session is locked).
+    public func restore() throws {
+        engine.restoreAccountLinks(try state.accountLinks())
+        let now = clock.now()
+        engine.pruneAccountLinks(at: now.wall)
+        execute(engine.restore(try state.openSessions(), at: now))
+    }
+
+    /// The configuration of terminal `name`, if it is configured.
+    public func terminalConfiguration(named name: String) -> TerminalConfiguration? { terminals[name] }
+
+    /// Binds `channel` to terminal `name` after its hello. The welcome and any notices for
+    /// sessions locked or ended while the app was away are written to the channel.
+    public func connect(_ name: String, channel: any Channel, peer: PeerIdentity) -> Result<TerminalID, EventError> {
+        guard let terminal = engine.terminal(named: name) else {
+            return .failure(EventError(.terminalNotAllowed, "terminal \(name) is not configured"))
+        }
+        switch engine.connect(terminal, at: clock.now()) {
+        case .failure(.terminalBusy):
+            return .failure(EventError(.terminalBusy, "terminal \(name) is held by another connection"))
+        case .success(let welcome):
+            connections[terminal] = channel
+            peers[terminal] = peer
+            write(.welcome(terminal: name, policy: welcome.policy), to: terminal)
+            execute(welcome.actions)
+            return .success(terminal)
+        }
+    }
+
+    /// The connection of `terminal` closed.
+    public func disconnect(_ terminal: TerminalID, channel: any Channel) {
+        guard connections[terminal] === channel else { return }
+        connections[terminal] = nil
+        execute(engine.disconnect(terminal, at: clock.now()))
+    }
+
+    /// An event from `terminal`'s app. Replies are written but not flushed: the connection
+    /// flushes once per read batch.
+    public func handle(_ event: KioskEvent, requestID: RequestID?, from terminal: TerminalID) {
+        execute(engine.handle(event, requestID: requestID, from: terminal, at: clock.now()), flush: false)
+    }
+
+    /// Records that the connection limit turned a peer away (rate-limited to one record a minute).
+    public func raiseConnectionLimit() {
+        let now = NIODeadline.now()
+        if let last = lastConnectionLimitRecord, now - last < .seconds(60) { return }
+        lastConnectionLimitRecord = now
+        audit.logger.warning("the connection limit is reached; new kiosk app connections are closed at once")
+    }
+
+    private var lastConnectionLimitRecord: NIODeadline?
+
+    /// Records an anomaly found outside the engine (a refused peer), counting it for patterns.
+    public func raise(_ anomaly: Anomaly) {
+        execute(engine.raiseExternal(anomaly))
+    }
+
+    /// Open sessions and terminals, for the control socket and `STATUS=`.
+    public func snapshot() -> (terminals: [TerminalSnapshot], sessions: [SessionSnapshot]) {
+        (engine.terminalSnapshots, engine.openSessions(at: clock.now()))
+    }
+
+    /// An admin locks the session of a terminal or session `target`.
+    public func adminLock(_ target: String) -> Result<Void, AdminRefusal> {
+        engine.adminLock(target, at: clock.now()).map { execute($0) }
+    }
+
+    /// An admin ends session `session`.
+    public func adminTerminate(_ session: SessionID) -> Result<Void, AdminRefusal> {
+        engine.adminTerminate(session, at: clock.now()).map { execute($0) }
+    }
+
+    /// Applies a reloaded configuration: new terminals are added, existing ones take their new
+    /// rules and access lists. Terminals removed from the file keep their open sessions until
+    /// those end, and admit no new connection.
+    public func reconfigure(_ configuration: DaemonConfiguration) {
+        terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        for terminal in configuration.terminals { engine.addTerminal(terminal.profile) }
+        rearmTimer()
+    }
+
+    /// Flushes the replies written during a read batch.
+    public func flushWrites() {
+        for terminal in channelsToFlush { connections[terminal]?.flush() }
+        channelsToFlush.removeAll(keepingCapacity: true)
+    }
+
+    /// Commits queued persistence now (at shutdown).
+    public func commitState() {
+        commitStateChanges()
+    }
+
+    // MARK: Carrying out actions
+
+    private func execute(_ actions: [EngineAction], flush: Bool = true) {
+        for action in actions {
+            switch action {
+            case .notify(let terminal, let notice):
+                write(.notice(notice), to: terminal)
+            case .enforce(let enforcement):
+                lockActions.run(enforcement, peerPID: peers[enforcement.terminal]?.pid)
+            case .record(let record):
+                audit.record(record, peer: record.event == .terminalConnected ? engine.terminal(named: record.terminal).flatMap { peers[$0] } : nil)
+            case .raise(let anomaly):
+                audit.anomaly(anomaly)
+                anomalySink?(anomaly)
+            case .persist, .forget, .linkAccount:
+                if state.enqueue(action), !stateCommitScheduled {
+                    stateCommitScheduled = true
+                    eventLoop.assumeIsolated().execute { self.commitStateChanges() }
+                }
+            }
+        }
+        if !actions.isEmpty { statusChanged?() }
+        if flush { flushWrites() }
+        rearmTimer()
+    }
+
+    private func write(_ message: OutboundMessage, to terminal: TerminalID) {
+        guard let channel = connections[terminal] else { return }
+        let bytes = message.encoded()
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.write(buffer, promise: nil)
+        channelsToFlush.append(terminal)
+    }
+
+    private func commitStateChanges() {
+        stateCommitScheduled = false
+        do {
+            try state.commit()
+            if persistenceFailing {
+                persistenceFailing = false
+                audit.logger.notice("state directory writable again; open sessions are persisted")
+            }
+        } catch {
+            // Locking goes on without persistence; the changes stay queued and are retried.
+            if !persistenceFailing {
+                persistenceFailing = true
+                audit.logger.critical("cannot persist session state in \(state.path): \(error); sessions are still guarded, but a restart would not know them")
+            }
+            if !stateCommitScheduled {
+                stateCommitScheduled = true
+                eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { self.commitStateChanges() }
+            }
+        }
+    }
+
+    // MARK: The one timer
+
+    private func rearmTimer() {
+        guard let next = engine.nextDeadline else {
+            timer?.task.cancel()
+            timer = nil
+            return
+        }
+        if let timer, timer.deadline == next { return }
+        timer?.task.cancel()
+        let task = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(0, next.nanoseconds)))) { [self] in
+            timer = nil
+            execute(engine.advance(to: clock.now()))
+        }
+        timer = (next, task)
+    }
+}

@@ -1,0 +1,201 @@
+import CSystemd
+import KioskGuardCore
+import KioskGuardProtocol
+import Logging
+import NIOCore
+import Systemd
+
+/// One kiosk app's connection: peer credentials, the hello handshake with its deadline, line
+/// framing within the limit, decoding, and handing events to the engine. A misbehaving peer is
+/// answered precisely and, when framing is broken or it may not act as the terminal, closed.
+final class EventConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        /// Bytes are buffered until SO_PEERCRED is known.
+        case awaitingCredentials
+        case awaitingHello(PeerIdentity)
+        case bound(TerminalID, PeerIdentity)
+        case closed
+    }
+
+    private let host: EngineHost
+    private let gate: AccessGate
+    private let decoder: EventDecoder
+    private let framer: LineFramer
+    private let helloTimeout: TimeAmount
+    private var state = State.awaitingCredentials
+    private var buffer: ByteBuffer?
+    private var helloDeadline: Scheduled<Void>?
+    private var counted = false
+
+    init(host: EngineHost, gate: AccessGate, decoder: EventDecoder, helloTimeout: TimeAmount) {
+        self.host = host
+        self.gate = gate
+        self.decoder = decoder
+        self.framer = LineFramer(maxLineLength: decoder.limits.maxLineLength)
+        self.helloTimeout = helloTimeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard gate.open() else {
+            host.raiseConnectionLimit()
+            context.close(promise: nil)
+            return
+        }
+        counted = true
+        let channel = context.channel
+        guard let provider = channel as? any SocketOptionProvider else {
+            context.close(promise: nil)
+            return
+        }
+        let credentials: EventLoopFuture<kioskguard_ucred> = provider.unsafeGetSocketOption(level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED))
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        credentials.assumeIsolated().whenComplete { [self] result in
+            let context = loopBoundContext.value
+            guard case .success(let raw) = result, case .awaitingCredentials = state else {
+                context.close(promise: nil)
+                return
+            }
+            state = .awaitingHello(PeerIdentity(pid: raw.pid, uid: raw.uid, gid: raw.gid))
+            helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: helloTimeout) { [self] in
+                guard case .awaitingHello = state else { return }
+                fail(context, EventError(.helloFirst, "no hello within \(helloTimeout.nanoseconds / 1_000_000_000) s", closesConnection: true))
+            }
+            processBufferedLines(context)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if buffer == nil {
+            buffer = incoming
+        } else {
+            buffer!.writeBuffer(&incoming)
+        }
+        if case .awaitingCredentials = state {
+            // A peer may write before its credentials are read; bound what it can make us hold.
+            if buffer!.readableBytes > framer.maxLineLength * 4 { context.close(promise: nil) }
+            return
+        }
+        processBufferedLines(context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        host.flushWrites()
+        context.flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        helloDeadline?.cancel()
+        if case .bound(let terminal, _) = state { host.disconnect(terminal, channel: context.channel) }
+        state = .closed
+        if counted {
+            counted = false
+            gate.close()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The app shut down its sending side: answer what it sent, then close.
+        if case .inputClosed = event as? ChannelEvent {
+            host.flushWrites()
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Replies are small; a peer that lets 256 KiB of them pile up is not reading at all.
+        if !context.channel.isWritable {
+            host.audit.logger.warning("closing a kiosk app connection that does not read its replies")
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    // MARK: Lines
+
+    private func processBufferedLines(_ context: ChannelHandlerContext) {
+        while var current = buffer, current.readableBytes > 0 {
+            let frame = current.withUnsafeReadableBytes { framer.frame($0) }
+            switch frame {
+            case .incomplete:
+                if current.readerIndex > 65_536 { current.discardReadBytes() }
+                buffer = current
+                return
+            case .tooLong:
+                buffer = nil
+                fail(context, EventError(.lineTooLong, "a line may have at most \(framer.maxLineLength) bytes"))
+                return
+            case .line(let content, let consumed):
+                let result = current.withUnsafeReadableBytes { decoder.decode(UnsafeRawBufferPointer(rebasing: $0[content])) }
+                current.moveReaderIndex(forwardBy: consumed)
+                buffer = current
+                if content.isEmpty { continue }
+                switch result {
+                case .success(let message): dispatch(message, context)
+                case .failure(let error): reply(.error(error), context, closing: error.closesConnection)
+                }
+                if case .closed = state { return }
+            }
+        }
+    }
+
+    private func dispatch(_ message: InboundMessage, _ context: ChannelHandlerContext) {
+        switch state {
+        case .awaitingHello(let peer):
+            switch Handshake.hello(from: message) {
+            case .failure(let error): fail(context, error)
+            case .success(let hello): bind(hello, peer: peer, id: message.id, context)
+            }
+        case .bound(let terminal, _):
+            switch message.body {
+            case .event(let event): host.handle(event, requestID: message.id, from: terminal)
+            case .ping: reply(.pong(id: message.id), context)
+            case .hello: reply(.error(EventError(.badField, "this connection is already bound to a terminal", requestID: message.id)), context)
+            }
+        case .awaitingCredentials, .closed:
+            break
+        }
+    }
+
+    private func bind(_ hello: Hello, peer: PeerIdentity, id: RequestID?, _ context: ChannelHandlerContext) {
+        guard let terminal = host.terminalConfiguration(named: hello.terminal),
+              terminal.admits(uid: peer.uid, gid: peer.gid, groups: PeerCredentials(pid: peer.pid, uid: peer.uid, gid: peer.gid).supplementaryGroups)
+        else {
+            gate.deny(peer, socket: "events", terminal: hello.terminal, reason: "terminal-not-allowed")
+            fail(context, EventError(.terminalNotAllowed, "this user may not act as terminal \(hello.terminal)", requestID: id))
+            return
+        }
+        switch host.connect(hello.terminal, channel: context.channel, peer: peer) {
+        case .success(let bound):
+            helloDeadline?.cancel()
+            state = .bound(bound, peer)
+        case .failure(var error):
+            error.requestID = id
+            reply(.error(error), context, closing: error.closesConnection)
+        }
+    }
+
+    private func reply(_ message: OutboundMessage, _ context: ChannelHandlerContext, closing: Bool = false) {
+        let bytes = message.encoded()
+        var out = context.channel.allocator.buffer(capacity: bytes.count)
+        out.writeBytes(bytes)
+        if closing {
+            state = .closed
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.write(wrapOutboundOut(out), promise: nil)
+        }
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ error: EventError) {
+        reply(.error(error), context, closing: true)
+    }
+}

@@ -1,0 +1,79 @@
+public import KioskGuardConfiguration
+public import KioskGuardCore
+import Logging
+public import NIOPosix
+import Systemd
+
+/// Carries out the engine's system-level enforcements: each configured action in order (logind,
+/// then exec) until one succeeds. Every attempt is recorded; a failure escalates to the next
+/// action, and a lock that no action could enforce is recorded as critical.
+/// Actions block (a bus call, a child process), so they run on a thread pool, never on the loop.
+public struct LockActionRunner: Sendable {
+    private let pool: NIOThreadPool
+    private let audit: AuditLog
+    private let terminals: [String: TerminalConfiguration]
+
+    /// A runner using `pool` for the blocking work.
+    public init(pool: NIOThreadPool, audit: AuditLog, terminals: [TerminalConfiguration]) {
+        self.pool = pool
+        self.audit = audit
+        self.terminals = Dictionary(terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Runs `enforcement` in the background; `peerPID` is the kiosk app's process, whose logind
+    /// session is locked unless the terminal names one.
+    public func run(_ enforcement: Enforcement, peerPID: Int32?) {
+        let terminal = terminals[enforcement.terminalName]
+        pool.submit { state in
+            guard case .active = state else { return }
+            for action in enforcement.actions {
+                do {
+                    let detail = try perform(action, enforcement, terminal: terminal, peerPID: peerPID)
+                    record(action, enforcement, level: .notice, "\(enforcement.command.rawValue) by \(action.rawValue) succeeded: \(detail)")
+                    return
+                } catch {
+                    record(action, enforcement, level: .error, "\(enforcement.command.rawValue) by \(action.rawValue) failed: \(error)")
+                }
+            }
+            record(nil, enforcement, level: .critical,
+                   "no lock action could \(enforcement.command.rawValue) session \(enforcement.session) on \(enforcement.terminalName)")
+        }
+    }
+
+    private func perform(_ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerPID: Int32?) throws -> String {
+        switch action {
+        case .logind:
+            guard let session = terminal?.logindSession ?? peerPID.flatMap(ServiceManager.loginSession(ofProcess:)) else {
+                throw LockActionError("the kiosk app's process has no logind session and none is configured")
+            }
+            try Logind.call(enforcement.command == .lock ? .lockSession : .terminateSession, session: session)
+            return "logind session \(session)"
+        case .exec:
+            guard let terminal, !terminal.execCommand.isEmpty else { throw LockActionError("no exec_command is configured") }
+            let environment = [
+                "KIOSKGUARD_TERMINAL=\(enforcement.terminalName)", "KIOSKGUARD_SESSION=\(enforcement.session.rawValue)",
+                "KIOSKGUARD_REASON=\(enforcement.reason)", "KIOSKGUARD_COMMAND=\(enforcement.command.rawValue)",
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+            ]
+            let status = try ChildProcess.run(terminal.execCommand, environment: environment, timeout: terminal.execTimeout)
+            guard status == 0 else { throw LockActionError("\(terminal.execCommand[0]) exited with status \(status)") }
+            return terminal.execCommand[0]
+        }
+    }
+
+    private func record(_ action: SystemLockAction?, _ enforcement: Enforcement, level: Logger.Level, _ message: String) {
+        var fields: Logger.Metadata = [
+            JournalFields.terminal: .string(enforcement.terminalName),
+            JournalFields.session: .string(enforcement.session.rawValue),
+            JournalFields.reason: .string(enforcement.reason),
+        ]
+        fields[JournalFields.lockAction] = action.map { .string($0.rawValue) }
+        audit.daemon(.lockAction, message, level: level, fields: fields)
+    }
+}
+
+/// Why a lock action could not run.
+struct LockActionError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

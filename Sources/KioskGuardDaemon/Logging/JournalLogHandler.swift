@@ -1,0 +1,60 @@
+public import Logging
+import Systemd
+
+/// A swift-log handler writing structured journal entries with `sd_journal_sendv`: the message,
+/// `PRIORITY`, `SYSLOG_IDENTIFIER`, `CODE_FILE`/`CODE_LINE`/`CODE_FUNC`, and every metadata key
+/// as a field. Keys that are not valid journal field names are dropped here, deliberately and
+/// countably, because journald would drop them silently.
+public struct JournalLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level = .info
+    /// The `SYSLOG_IDENTIFIER` of every entry.
+    public let identifier: String
+
+    /// A handler for entries identified as `identifier`.
+    public init(identifier: String = "kioskguardd") {
+        self.identifier = identifier
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [(name: String, value: String)] = [
+            ("MESSAGE", event.message.description),
+            ("PRIORITY", String(event.level.syslogPriority)),
+            ("SYSLOG_IDENTIFIER", identifier),
+            ("CODE_FILE", event.file),
+            ("CODE_LINE", String(event.line)),
+            ("CODE_FUNC", event.function),
+        ]
+        for (key, value) in merged(event.metadata) where JournalField.isValidName(key) {
+            fields.append((key, value.description))
+        }
+        JournalWriter.send(fields)
+    }
+
+    private func merged(_ explicit: Logger.Metadata?) -> Logger.Metadata {
+        var all = metadata
+        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
+        if let explicit { all.merge(explicit) { _, new in new } }
+        return all
+    }
+}
+
+extension Logger.Level {
+    /// The syslog priority journald records (`PRIORITY=`).
+    public var syslogPriority: Int {
+        switch self {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+}

@@ -1,0 +1,187 @@
+public import KioskGuardConfiguration
+import KioskGuardCore
+import KioskGuardProtocol
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Systemd
+import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon as one long-running service: it holds the sockets, restores persisted state,
+/// serves kiosk apps and admins, pings the watchdog from the event loop that serves events, reloads
+/// on SIGHUP, and shuts down cleanly on graceful shutdown (SIGTERM, SIGINT).
+public struct GuardDaemon: Service {
+    private let configuration: DaemonConfiguration
+    private let loader: ConfigurationLoader
+    private let configurationPath: String?
+    private let environment: [String: String]
+    private let audit: AuditLog
+
+    /// A daemon for `configuration`, loaded by `loader` from `configurationPath` (for reloads).
+    public init(configuration: DaemonConfiguration, loader: ConfigurationLoader, configurationPath: String?, environment: [String: String], logger: Logger) {
+        self.configuration = configuration
+        self.loader = loader
+        self.configurationPath = configurationPath
+        self.environment = environment
+        self.audit = AuditLog(logger: logger)
+    }
+
+    public func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        let loop = group.next()
+        let running: NIOLoopBound<Running>
+        do {
+            running = try await loop.submit { [self] in
+                NIOLoopBound(try start(on: loop, pool: pool), eventLoop: loop)
+            }.get()
+            try await bind(running, group: group)
+        } catch {
+            try? await pool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await loop.submit { running.value.announceReady() }.get()
+
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            try await loop.submit { running.value.reloader.reload { _ in } }.get()
+        }
+
+        ServiceManager.notify("STOPPING=1")
+        try await loop.submit { running.value.stop() }.get()
+        try await loop.submit { running.value.servers }.get().forEach { try? $0.close().wait() }
+        try? await pool.shutdownGracefully()
+        try await group.shutdownGracefully()
+    }
+
+    /// Everything the running daemon holds, confined to the event loop.
+    final class Running {
+        let host: EngineHost
+        let gate: AccessGate
+        let control: ControlService
+        let reloader: Reloader
+        let decoder: EventDecoder
+        let configuration: DaemonConfiguration
+        let audit: AuditLog
+        var servers: [any Channel] = []
+        var watchdog: RepeatedTask?
+        var statusScheduled = false
+
+        init(host: EngineHost, gate: AccessGate, control: ControlService, reloader: Reloader, decoder: EventDecoder,
+             configuration: DaemonConfiguration, audit: AuditLog) {
+            self.host = host
+            self.gate = gate
+            self.control = control
+            self.reloader = reloader
+            self.decoder = decoder
+            self.configuration = configuration
+            self.audit = audit
+        }
+
+        func announceReady() {
+            let source = configuration.isBuiltInDefault
+                ? "built-in defaults (no configuration file found at \(ConfigurationLoader.defaultPath))"
+                : configuration.sources.joined(separator: ", ")
+            audit.daemon(.daemonStarted, "kioskguardd \(ControlService.version) started on \(source); events on \(configuration.daemon.eventsSocket)")
+            ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
+            if let interval = ServiceManager.watchdogInterval {
+                let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)
+                // Pinged from the loop that serves events, so a stalled loop stops the pings.
+                watchdog = host.eventLoop.scheduleRepeatedTask(initialDelay: half, delay: half) { _ in
+                    ServiceManager.notify("WATCHDOG=1")
+                }
+            }
+        }
+
+        /// Schedules one `STATUS=` update a second after a change, coalescing bursts; an idle
+        /// daemon sends none.
+        func statusChanged() {
+            guard !statusScheduled else { return }
+            statusScheduled = true
+            host.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+                statusScheduled = false
+                ServiceManager.notify("STATUS=\(statusLine())")
+            }
+        }
+
+        func statusLine() -> String {
+            let status = control.status()
+            let open = status.sessions.values.reduce(0, +)
+            let pending = status.alertsPending.values.reduce(0, +)
+            return "\(status.terminalsConnected)/\(status.terminalsConfigured) terminals connected, \(open) open sessions "
+                + "(\(status.sessions["locked"] ?? 0) locked), \(pending) alerts pending"
+        }
+
+        func stop() {
+            watchdog?.cancel()
+            audit.daemon(.daemonStopping, "kioskguardd stopping")
+            host.commitState()
+        }
+    }
+
+    private func start(on loop: any EventLoop, pool: NIOThreadPool) throws -> Running {
+        try SocketPaths.makeDirectories(configuration.daemon.stateDirectory, mode: 0o700)
+        let state = try StateStore(directory: configuration.daemon.stateDirectory)
+        let pseudonymizer = try Secrets.pseudonymizer(configuration, environment: environment, audit: audit)
+        let host = EngineHost(
+            eventLoop: loop, configuration: configuration, clock: SystemClock(), audit: audit, state: state,
+            lockActions: LockActionRunner(pool: pool, audit: audit, terminals: configuration.terminals)
+        )
+        let control = ControlService(host: host, pseudonymizer: pseudonymizer, configuration: configuration)
+        let reloader = Reloader(host: host, control: control, loader: loader, path: configurationPath, pool: pool, configuration: configuration)
+        var limits = ProtocolLimits()
+        limits.maxLineLength = configuration.daemon.maxLineLength
+        let running = Running(
+            host: host, gate: AccessGate(host: host, audit: audit, maxConnections: configuration.daemon.maxConnections), control: control,
+            reloader: reloader, decoder: EventDecoder(limits: limits, pseudonymizer: pseudonymizer), configuration: configuration, audit: audit
+        )
+        control.reload = { [reloader] done in reloader.reload(done) }
+        host.statusChanged = { [unowned running] in running.statusChanged() }
+        try host.restore()
+        return running
+    }
+
+    /// Takes the sockets from systemd (`events`, `control`) or binds the configured paths.
+    private func bind(_ running: NIOLoopBound<Running>, group: MultiThreadedEventLoopGroup) async throws {
+        let activated = Dictionary(ServiceManager.listenedSockets().map { ($0.name, $0.descriptor) }, uniquingKeysWith: { first, _ in first })
+        let daemon = configuration.daemon
+        let helloTimeout = TimeAmount.nanoseconds(daemon.helloTimeout.nanoseconds)
+        let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) {
+            let running = running.value
+            return EventConnectionHandler(host: running.host, gate: running.gate, decoder: running.decoder, helloTimeout: helloTimeout)
+        }
+        let control = try await listen(named: "control", path: daemon.controlSocket, activated: activated, group: group) {
+            let running = running.value
+            let access = ControlAccess(settings: running.reloader.configuration.control, daemonUID: getuid())
+            return ControlConnectionHandler(service: running.control, access: access, gate: running.gate)
+        }
+        try await group.next().submit { running.value.servers = [events, control] }.get()
+    }
+
+    /// A listening socket: the one systemd passed under `name`, or `path` bound here (mode 0660).
+    /// `makeHandler` runs on the event loop for each accepted connection.
+    private func listen(
+        named name: String, path: String, activated: [String: Int32], group: MultiThreadedEventLoopGroup,
+        makeHandler: @escaping @Sendable () -> any ChannelHandler
+    ) async throws -> any Channel {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(makeHandler()) }
+            }
+        if let descriptor = activated[name] {
+            return try await bootstrap.withBoundSocket(descriptor).get()
+        }
+        try SocketPaths.prepare(path)
+        let channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
+        SocketPaths.restrict(path)
+        return channel
+    }
+}

@@ -1,0 +1,119 @@
+/// The result of `status`.
+public struct StatusResult: Hashable, Sendable, Codable {
+    /// The daemon's version.
+    public var version: String
+    /// Seconds since the daemon started.
+    public var uptimeSeconds: Int64
+    /// The configuration files in force, in order; empty on built-in defaults.
+    public var configFiles: [String]
+    /// Configured terminals.
+    public var terminalsConfigured: Int
+    /// Terminals with a connected kiosk app.
+    public var terminalsConnected: Int
+    /// Open sessions by state (`active`, `warned`, `locked`).
+    public var sessions: [String: Int]
+    /// Undelivered alerts per hotline endpoint.
+    public var alertsPending: [String: Int]
+    /// Age in seconds of the oldest undelivered alert per endpoint.
+    public var oldestPendingSeconds: [String: Int64]
+
+    /// Creates a status result.
+    public init(
+        version: String, uptimeSeconds: Int64, configFiles: [String], terminalsConfigured: Int, terminalsConnected: Int,
+        sessions: [String: Int], alertsPending: [String: Int] = [:], oldestPendingSeconds: [String: Int64] = [:]
+    ) {
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+        self.configFiles = configFiles
+        self.terminalsConfigured = terminalsConfigured
+        self.terminalsConnected = terminalsConnected
+        self.sessions = sessions
+        self.alertsPending = alertsPending
+        self.oldestPendingSeconds = oldestPendingSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version
+        case uptimeSeconds = "uptime_seconds"
+        case configFiles = "config_files"
+        case terminalsConfigured = "terminals_configured"
+        case terminalsConnected = "terminals_connected"
+        case sessions
+        case alertsPending = "alerts_pending"
+        case oldestPendingSeconds = "oldest_pending_seconds"
+    }
+}
+
+/// One row of `terminals`.
+public struct TerminalRow: Hashable, Sendable, Codable {
+    /// The terminal's name.
+    public var name: String
+    /// Whether a kiosk app is connected.
+    public var connected: Bool
+    /// Its open session, if any.
+    public var session: String?
+    /// Whether a card is in its reader; absent when it reports no card events.
+    public var cardPresent: Bool?
+    /// Its idle timeout in seconds.
+    public var idleTimeoutSeconds: Int64
+
+    /// Creates a row.
+    public init(name: String, connected: Bool, session: String?, cardPresent: Bool?, idleTimeoutSeconds: Int64) {
+        self.name = name
+        self.connected = connected
+        self.session = session
+        self.cardPresent = cardPresent
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, connected, session
+        case cardPresent = "card_present"
+        case idleTimeoutSeconds = "idle_timeout_seconds"
+    }
+}
+
+/// One row of `sessions`, and the result of `show`.
+public struct SessionRow: Hashable, Sendable, Codable {
+    /// The terminal's name.
+    public var terminal: String
+    /// The session's id.
+    public var session: String
+    /// The subject's pseudonym.
+    public var subject: String
+    /// `active`, `warned` or `locked`.
+    public var state: String
+    /// Why it is locked, when it is.
+    public var lockReason: String?
+    /// Seconds since the last activity.
+    public var idleSeconds: Int64
+    /// Seconds until the next timed transition (warn, lock or end).
+    public var nextTransitionSeconds: Int64?
+
+    /// Creates a row.
+    public init(terminal: String, session: String, subject: String, state: String, lockReason: String?, idleSeconds: Int64, nextTransitionSeconds: Int64?) {
+        self.terminal = terminal
+        self.session = session
+        self.subject = subject
+        self.state = state
+        self.lockReason = lockReason
+        self.idleSeconds = idleSeconds
+        self.nextTransitionSeconds = nextTransitionSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case terminal, session, subject, state
+        case lockReason = "lock_reason"
+        case idleSeconds = "idle_seconds"
+        case nextTransitionSeconds = "next_transition_seconds"
+    }
+}
+
+/// The result of a verb that acts: what was done.
+public struct ActionResult: Hashable, Sendable, Codable {
+    /// A sentence saying what happened.
+    public var message: String
+
+    /// Creates a result.
+    public init(message: String) { self.message = message }
+}

@@ -1,0 +1,46 @@
+import CSystemd
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes structured entries to the systemd journal through `sd_journal_sendv` (the variadic
+/// `sd_journal_send` cannot be called from Swift).
+public enum JournalWriter {
+    /// Whether journald's socket exists, so entries would be stored rather than dropped.
+    public static var isJournalAvailable: Bool {
+        access("/run/systemd/journal/socket", F_OK) == 0
+    }
+
+    /// Sends one entry. Field names must be valid (`JournalField.isValidName`): journald silently
+    /// drops invalid ones. Returns the negative errno on failure.
+    @discardableResult
+    public static func send(_ fields: [(name: String, value: String)]) -> Int32 {
+        let lines = fields.map { Array("\($0.name)=\($0.value)".utf8) }
+        return withIOVectors(lines, 0, []) { vectors in
+            vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
+        }
+    }
+
+    /// Builds iovecs over every line's bytes, keeping them alive while `body` runs.
+    private static func withIOVectors<Result>(_ lines: [[UInt8]], _ index: Int, _ vectors: [iovec], _ body: ([iovec]) -> Result) -> Result {
+        guard index < lines.count else { return body(vectors) }
+        return lines[index].withUnsafeBytes { bytes in
+            withIOVectors(lines, index + 1, vectors + [iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)], body)
+        }
+    }
+}
+
+/// Journal field names as journald accepts them.
+public enum JournalField {
+    /// Uppercase letters, digits and underscores, at most 64 characters, not starting with an
+    /// underscore or a digit: anything else journald drops without a word.
+    public static func isValidName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard let first = utf8.first, !utf8.isEmpty, utf8.count <= 64, first != UInt8(ascii: "_"),
+              !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        return utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "_")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A minimal kioskguard client: the model for kiosk apps written in other languages.
+
+It speaks event protocol v1 (docs/protocol.md) over the events socket: newline-delimited JSON,
+`hello` first, then session events. Messages from the daemon arrive on a reader thread and are
+handed to `on_message`; `request_step` waits for the matching `step.decision`.
+
+    client = KioskGuardClient("/run/kioskguard/events.sock", "counter-1")
+    client.send("session.begin", session="s-1", subject="310129-954F", auth="card+pin")
+    decision = client.request_step("s-1", "bank-account", sensitive=True, account="FI21...")
+    if not decision["allow"]: ...
+
+Run as a script, it reads one JSON message per line from stdin and prints every daemon message
+as one JSON line on stdout, which is how the test suite drives it.
+"""
+import itertools
+import json
+import queue
+import socket
+import sys
+import threading
+
+
+class KioskGuardClient:
+    def __init__(self, path, terminal, client="kioskguard_client.py/1", on_message=None, timeout=10.0):
+        self.timeout = timeout
+        self.on_message = on_message or (lambda message: None)
+        self.messages = queue.Queue()
+        self._ids = itertools.count(1)
+        self._pending = {}
+        self._lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.welcome = None
+        self.send("hello", terminal=terminal, protocol=1, client=client)
+        reply = self.next_message()
+        if reply.get("type") != "welcome":
+            raise RuntimeError(f"hello refused: {reply}")
+        self.welcome = reply
+
+    def send(self, type_, **fields):
+        line = json.dumps({"type": type_, **fields}, separators=(",", ":")) + "\n"
+        self.sock.sendall(line.encode())
+
+    def request_step(self, session, step, sensitive=False, account=None):
+        """Asks whether `step` may be committed now and waits for the decision."""
+        request_id = f"r{next(self._ids)}"
+        waiter = queue.Queue(maxsize=1)
+        with self._lock:
+            self._pending[request_id] = waiter
+        fields = {"id": request_id, "session": session, "step": step, "sensitive": sensitive}
+        if account is not None:
+            fields["account"] = account
+        self.send("step.request", **fields)
+        return waiter.get(timeout=self.timeout)
+
+    def next_message(self, timeout=None):
+        return self.messages.get(timeout=timeout or self.timeout)
+
+    def close(self):
+        self.sock.close()
+
+    def _read(self):
+        buffer = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.messages.put({"type": "closed"})
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                message = json.loads(line)
+                waiter = None
+                if message.get("type") == "step.decision":
+                    with self._lock:
+                        waiter = self._pending.pop(message.get("id"), None)
+                if waiter:
+                    waiter.put(message)
+                else:
+                    self.messages.put(message)
+                    self.on_message(message)
+                    # A kiosk app must lock its UI at once and confirm.
+                    if message.get("type") == "lock":
+                        self.send("locked", session=message["session"])
+
+
+def main():
+    path, terminal = sys.argv[1], sys.argv[2]
+    client = KioskGuardClient(path, terminal, on_message=lambda m: print(json.dumps(m), flush=True))
+    print(json.dumps(client.welcome), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            message = json.loads(line)
+            client.send(message.pop("type"), **message)
+
+
+if __name__ == "__main__":
+    main()
