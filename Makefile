@@ -1,25 +1,38 @@
 # kioskguard: the two everyday commands are `make run` and `make test`.
 SWIFT ?= swift
-# Build-time packages; the test tiers add their own below.
+# Debian's python, which has python3-dbusmock; the integration tier runs on it.
+PYTHON ?= /usr/bin/python3
 BUILD_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev
-TEST_PACKAGES := $(BUILD_PACKAGES)
+# The integration tier: journald and its tools, D-Bus with the logind mock, runuser, pytest.
+TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest libglib2.0-bin util-linux
 
-.PHONY: run test build bench packages clean
+.PHONY: run test test-unit test-integration build bench packages clean
 
 packages:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
 
-build: packages
+build:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
 	$(SWIFT) build
 
-## Runs the daemon in the foreground on its built-in defaults.
+## Runs the daemon in the foreground on its built-in defaults (or /etc/kioskguard/kioskguard.toml).
 run: build
 	$(SWIFT) run kioskguardd
 
-## Runs the whole test suite (unit tiers today; integration and system tiers join as they land).
+## Runs the whole test suite: unit tier (swift test), then integration tier (the real daemon).
 test: packages
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@scripts/ensure-journald.sh
+	$(PYTHON) -m pytest Tests/Integration -q
+
+test-unit: packages
+	$(SWIFT) test
+
+test-integration: packages
+	$(SWIFT) build --product kioskguardd
+	@scripts/ensure-journald.sh
+	$(PYTHON) -m pytest Tests/Integration -q
 
 ## Runs the micro-benchmarks in release mode (not part of the test suite).
 bench: packages

@@ -60,6 +60,11 @@ class KioskGuardClient:
         return self.messages.get(timeout=timeout or self.timeout)
 
     def close(self):
+        # shutdown() first: close() alone leaves the socket open while the reader is in recv().
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
     def _read(self):

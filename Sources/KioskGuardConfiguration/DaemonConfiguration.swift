@@ -62,6 +62,12 @@ public struct ControlSettings: Sendable {
     public var adminGroups: [NamedID]
     /// Groups whose members may use the read verbs (`read_groups`).
     public var readGroups: [NamedID] = []
+
+    /// Settings with the given groups.
+    public init(adminGroups: [NamedID], readGroups: [NamedID] = []) {
+        self.adminGroups = adminGroups
+        self.readGroups = readGroups
+    }
 }
 
 /// A user or group as configured, with the id it resolved to.
@@ -70,6 +76,12 @@ public struct NamedID: Hashable, Sendable {
     public var name: String
     /// The uid or gid it resolved to.
     public var id: UInt32
+
+    /// A resolved name.
+    public init(name: String, id: UInt32) {
+        self.name = name
+        self.id = id
+    }
 }
 
 /// `[alerts]`.

@@ -14,7 +14,7 @@ public struct AuditLog: Sendable {
     }
 
     /// Records a session or terminal state change.
-    public func record(_ record: AuditRecord, peer: PeerIdentity? = nil) {
+    public func record(_ record: AuditRecord, peer: PeerIdentity? = nil, file: String = #fileID, function: String = #function, line: UInt = #line) {
         var metadata: Logger.Metadata = [
             JournalFields.messageID: .string(record.event.messageID),
             JournalFields.event: .string(record.event.rawValue),
@@ -31,11 +31,11 @@ public struct AuditLog: Sendable {
             metadata[JournalFields.peerUID] = .string(String(peer.uid))
             metadata[JournalFields.peerPID] = .string(String(peer.pid))
         }
-        logger.log(level: Self.level(of: record), "\(Self.sentence(record))", metadata: metadata)
+        logger.log(level: Self.level(of: record), "\(Self.sentence(record))", metadata: metadata, file: file, function: function, line: line)
     }
 
     /// Records an anomaly.
-    public func anomaly(_ anomaly: Anomaly) {
+    public func anomaly(_ anomaly: Anomaly, file: String = #fileID, function: String = #function, line: UInt = #line) {
         var metadata: Logger.Metadata = [
             JournalFields.messageID: .string(AuditEvent.anomaly.messageID),
             JournalFields.event: .string(AuditEvent.anomaly.rawValue),
@@ -55,15 +55,18 @@ public struct AuditLog: Sendable {
         let place = [anomaly.terminal, anomaly.session?.rawValue].compactMap { $0 }.joined(separator: "/")
         logger.log(level: Self.level(of: anomaly.severity),
                    "anomaly \(anomaly.kind.rawValue) (\(anomaly.severity.rawValue))\(place.isEmpty ? "" : " on \(place)")",
-                   metadata: metadata)
+                   metadata: metadata, file: file, function: function, line: line)
     }
 
     /// Records one of the daemon's own events.
-    public func daemon(_ event: AuditEvent, _ message: String, level: Logger.Level = .notice, fields: Logger.Metadata = [:]) {
+    public func daemon(
+        _ event: AuditEvent, _ message: String, level: Logger.Level = .notice, fields: Logger.Metadata = [:],
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
         var metadata = fields
         metadata[JournalFields.messageID] = .string(event.messageID)
         metadata[JournalFields.event] = .string(event.rawValue)
-        logger.log(level: level, "\(message)", metadata: metadata)
+        logger.log(level: level, "\(message)", metadata: metadata, file: file, function: function, line: line)
     }
 
     static func level(of record: AuditRecord) -> Logger.Level {

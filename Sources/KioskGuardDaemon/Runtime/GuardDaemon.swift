@@ -46,9 +46,11 @@ public struct GuardDaemon: Service {
             try? await group.shutdownGracefully()
             throw error
         }
+        // Trap SIGHUP before READY=1: a reload sent right after readiness must not kill us.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await loop.submit { running.value.announceReady() }.get()
 
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+        for await _ in hangups.cancelOnGracefulShutdown() {
             try await loop.submit { running.value.reloader.reload { _ in } }.get()
         }
 

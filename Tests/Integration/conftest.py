@@ -1,0 +1,231 @@
+"""The integration tier: the real kioskguardd binary, a real journald, real sockets.
+
+Each test gets its own directory, configuration and uniquely named terminals, so journal entries
+of different tests never mix. Waits are on events (the daemon's READY=1 on a notify socket, a
+journal entry arriving through `journalctl --follow`, a message on a socket), each with a deadline.
+"""
+import hashlib
+import hmac
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "examples"))
+from kioskguard_client import KioskGuardClient  # noqa: E402
+
+DAEMON = Path(os.environ.get("KIOSKGUARDD", ROOT / ".build" / "debug" / "kioskguardd"))
+KEY = bytes(range(32))
+DEADLINE = 15.0
+
+
+def pseudonym(raw: str) -> str:
+    """The pseudonym the daemon must print for `raw` under the test key."""
+    return "p:" + hmac.new(KEY, raw.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def unique(prefix="t"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class JournalFollower:
+    """Follows kioskguardd's journal entries from now on, and waits for the ones a test expects."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            ["journalctl", "--follow", "--lines=0", "--output=json", "SYSLOG_IDENTIFIER=kioskguardd"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        self.entries = []
+        self._buffer = b""
+        # journalctl starts following asynchronously; a marker entry proves it is listening.
+        marker = unique("marker")
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            subprocess.run(["systemd-cat", "-t", "kioskguardd", "echo", marker], check=True)
+            if self._read_until(lambda e: e.get("MESSAGE") == marker, time.monotonic() + 0.5):
+                self.entries.clear()
+                return
+        raise AssertionError("journalctl --follow never showed the marker entry: is journald running?")
+
+    def _read_until(self, predicate, deadline):
+        while True:
+            for entry in self.entries:
+                if predicate(entry):
+                    return entry
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([self.process.stdout], [], [], remaining)
+            if not ready:
+                return None
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+            while b"\n" in self._buffer:
+                line, self._buffer = self._buffer.split(b"\n", 1)
+                self.entries.append(json.loads(line))
+
+    def wait_for(self, timeout=DEADLINE, **fields):
+        """The first entry whose fields include `fields` (KIOSKGUARD_EVENT=…, …)."""
+        entry = self._read_until(lambda e: all(e.get(k) == v for k, v in fields.items()), time.monotonic() + timeout)
+        assert entry is not None, f"no journal entry with {fields} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
+        return entry
+
+    def matching(self, **fields):
+        return [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())]
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+
+
+class Daemon:
+    """One kioskguardd under test, with its own directory and configuration."""
+
+    def __init__(self, directory: Path, terminals, policy=None, extra="", env=None):
+        self.directory = directory
+        self.events = directory / "run" / "events.sock"
+        self.control_path = directory / "run" / "control.sock"
+        self.config = directory / "kioskguard.toml"
+        self.env = dict(os.environ, **(env or {}))
+        key = directory / "pseudonym.key"
+        key.write_bytes(KEY)
+        key.chmod(0o600)
+        lines = [
+            "[daemon]",
+            f'events_socket = "{self.events}"',
+            f'control_socket = "{self.control_path}"',
+            f'state_directory = "{directory / "state"}"',
+            f'pseudonym_key_file = "{key}"',
+            'log_target = "journal"',
+            'hello_timeout = "5s"',
+            "[control]",
+            "admin_groups = []",
+            "[policy]",
+        ]
+        lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in (policy or {}).items()]
+        for terminal in terminals:
+            lines += ["[[terminal]]"]
+            lines += [f"{k} = {json.dumps(v)}" for k, v in terminal.items()]
+        self.config.write_text("\n".join(lines) + "\n" + extra)
+        self.process = None
+        self.notifications = []
+
+    def start(self, argv_prefix=()):
+        notify_path = self.directory / f"notify-{uuid.uuid4().hex[:6]}.sock"
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(str(notify_path))
+        env = dict(self.env, NOTIFY_SOCKET=str(notify_path))
+        self.log = open(self.directory / "daemon.stderr", "ab")
+        if argv_prefix:
+            # A launcher such as systemd-socket-activate: it says on stderr when its sockets are bound.
+            self.process = subprocess.Popen([*argv_prefix, str(DAEMON), "--config", str(self.config)], env=env,
+                                            stdout=self.log, stderr=subprocess.PIPE, text=True)
+            listening = 0
+            while listening < argv_prefix.count("-l"):
+                line = self.process.stderr.readline()
+                assert line, f"{argv_prefix[0]} exited before binding its sockets"
+                listening += line.startswith("Listening on")
+            return self
+        self.process = subprocess.Popen([str(DAEMON), "--config", str(self.config)], env=env, stdout=self.log, stderr=self.log)
+        self.wait_notification("READY=1")
+        return self
+
+    def wait_notification(self, state, timeout=DEADLINE):
+        """Waits for a notify message containing the line `state` (READY=1, STOPPING=1, …)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.notifications:
+                if state in message.split("\n"):
+                    self.notifications.remove(message)
+                    return message
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {state} from the daemon within {timeout}s; got {self.notifications}; stderr: {self.stderr()}"
+            ready, _, _ = select.select([self.notify], [], [], remaining)
+            if ready:
+                self.notifications.append(self.notify.recv(4096).decode())
+
+    def stderr(self):
+        return (self.directory / "daemon.stderr").read_text(errors="replace")
+
+    def client(self, terminal, **kwargs):
+        return KioskGuardClient(str(self.events), terminal, **kwargs)
+
+    def raw(self):
+        """A raw connection to the events socket, for misbehaving-peer tests."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(DEADLINE)
+        sock.connect(str(self.events))
+        return sock
+
+    def control(self, verb, **fields):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(DEADLINE)
+            sock.connect(str(self.control_path))
+            sock.sendall((json.dumps({"id": "1", "verb": verb, **fields}) + "\n").encode())
+            return json.loads(read_line(sock))
+
+    def kill(self, sig=signal.SIGKILL):
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=DEADLINE)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=DEADLINE)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def read_line(sock):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode()
+
+
+@pytest.fixture
+def workdir():
+    directory = Path(tempfile.mkdtemp(prefix="kioskguard-it-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def journal():
+    follower = JournalFollower()
+    yield follower
+    follower.close()
+
+
+@pytest.fixture
+def daemons(workdir):
+    started = []
+
+    def make(terminals, **kwargs):
+        daemon = Daemon(workdir, terminals, **kwargs)
+        started.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in started:
+        daemon.stop()

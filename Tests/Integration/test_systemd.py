@@ -1,0 +1,146 @@
+"""The daemon's systemd side: logind lock actions, socket activation, notify protocol, reload."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import DAEMON, DEADLINE, read_line, unique
+
+dbus = pytest.importorskip("dbus", reason="python3-dbus is installed by `make test`")
+
+
+@pytest.fixture
+def private_system_bus(workdir):
+    """A private dbus-daemon with python-dbusmock's logind template on it, standing in for the
+    system bus: logind itself needs systemd as PID 1, which the system tier provides."""
+    bus = subprocess.Popen(["dbus-daemon", "--config-file=/usr/share/dbus-1/session.conf", "--nofork", "--print-address=1"],
+                           stdout=subprocess.PIPE, text=True)
+    address = bus.stdout.readline().strip()
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+    mock = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--system", "--template", "logind"], env=env)
+    subprocess.run(["gdbus", "wait", "--system", "--timeout", str(int(DEADLINE)), "org.freedesktop.login1"], env=env, check=True)
+    connection = dbus.bus.BusConnection(address)
+    manager = connection.get_object("org.freedesktop.login1", "/org/freedesktop/login1")
+    manager.AddSession("c7", "seat0", dbus.UInt32(0), "root", True, dbus_interface="org.freedesktop.DBus.Mock")
+    yield address, manager
+    mock.terminate()
+    bus.terminate()
+    mock.wait()
+    bus.wait()
+
+
+def logind_calls(manager):
+    """The calls the mock logind received, in order, as (method, [arguments])."""
+    return [(str(c[1]), [str(a) for a in c[2]]) for c in manager.GetCalls(dbus_interface="org.freedesktop.DBus.Mock")
+            if str(c[1]) in ("LockSession", "TerminateSession")]
+
+
+def test_logind_lock_and_terminate_are_called_for_the_configured_session(daemons, journal, private_system_bus):
+    address, manager = private_system_bus
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client", "logind"], "logind_session": "c7"}],
+                     policy={"terminate_after_lock": "1s"}, env={"DBUS_SYSTEM_BUS_ADDRESS": address}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.send("ping", id="sync")
+    client.next_message()
+    client.close()
+    # The daemon records each action after logind answered, so the mock has logged the call by then.
+    locked = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_REASON="client-lost")
+    assert "lock by logind succeeded" in locked["MESSAGE"]
+    ended = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_REASON="abandoned")
+    assert "terminate by logind succeeded" in ended["MESSAGE"]
+    assert logind_calls(manager) == [("LockSession", ["c7"]), ("TerminateSession", ["c7"])]
+
+
+def test_a_failing_logind_call_is_logged_and_escalates_to_exec(daemons, journal, workdir):
+    name = unique()
+    marker = workdir / "exec-ran"
+    script = workdir / "lock.sh"
+    script.write_text(f'#!/bin/sh\necho "$KIOSKGUARD_TERMINAL $KIOSKGUARD_SESSION $KIOSKGUARD_REASON" > {marker}\n')
+    script.chmod(0o755)
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["logind", "exec"], "logind_session": "c9",
+                       "exec_command": [str(script)]}],
+                     env={"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent/bus"}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.send("card.inserted", subject="310129-954F")
+    client.send("card.removed")
+    failed = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="logind")
+    assert "failed" in failed["MESSAGE"] and failed["PRIORITY"] == "3"
+    ran = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="exec")
+    assert "succeeded" in ran["MESSAGE"]
+    assert marker.read_text() == f"{name} s-1 card-removed\n"
+
+
+def test_socket_activation_with_both_names(workdir, daemons):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}])
+    events, control = workdir / "activated-events.sock", workdir / "activated-control.sock"
+    # The configured paths are never bound: the daemon must use the sockets it is handed.
+    daemon.config.write_text(daemon.config.read_text().replace(str(daemon.events), "/nonexistent/events.sock")
+                             .replace(str(daemon.control_path), "/nonexistent/control.sock"))
+    daemon.events, daemon.control_path = events, control
+    daemon.start(argv_prefix=["systemd-socket-activate", "-E", "NOTIFY_SOCKET", "-l", str(events), "-l", str(control),
+                              "--fdname=events:control"])
+    client = daemon.client(name)
+    assert client.welcome["terminal"] == name
+    daemon.wait_notification("READY=1")
+    assert daemon.control("status")["result"]["terminals_connected"] == 1
+
+
+def test_reload_applies_a_good_config_and_refuses_a_bad_one(daemons, journal):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    original = daemon.config.read_text()
+    daemon.config.write_text(original + '[[terminal]]\nname = "added"\nallowed_users = ["root"]\n')
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.wait_notification("RELOADING=1")
+    daemon.wait_notification("READY=1")
+    assert journal.wait_for(KIOSKGUARD_EVENT="config-reloaded", KIOSKGUARD_REASON="applied")
+    assert "added" in [row["name"] for row in daemon.control("terminals")["result"]]
+
+    dropin = daemon.config.parent / "kioskguard.toml.d"
+    dropin.mkdir()
+    (dropin / "50-bad.toml").write_text("[policy]\nidle_timeout = \"never\"\n")
+    reply = daemon.control("reload")
+    assert reply["ok"] and "refused" in reply["result"]["message"]
+    refused = journal.wait_for(KIOSKGUARD_EVENT="config-reloaded", KIOSKGUARD_REASON="refused")
+    assert "idle_timeout" in refused["MESSAGE"] and refused["PRIORITY"] == "3"
+    assert "added" in [row["name"] for row in daemon.control("terminals")["result"]]
+
+
+def test_sigterm_sends_stopping_and_exits_cleanly(daemons, journal):
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}]).start()
+    daemon.process.send_signal(signal.SIGTERM)
+    daemon.wait_notification("STOPPING=1")
+    assert daemon.process.wait(timeout=DEADLINE) == 0
+    journal.wait_for(KIOSKGUARD_EVENT="daemon-stopping")
+
+
+def test_watchdog_pings_at_half_the_interval(daemons):
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], env={"WATCHDOG_USEC": "400000"})
+    # systemd would set WATCHDOG_PID to the daemon's pid; without it, sd_watchdog_enabled accepts any.
+    daemon.env.pop("WATCHDOG_PID", None)
+    daemon.start()
+    started = time.monotonic()
+    daemon.wait_notification("WATCHDOG=1")
+    daemon.wait_notification("WATCHDOG=1")
+    # Two pings at a 0.2 s period take at least 0.2 s after the first (timing itself is benchmarked).
+    assert time.monotonic() - started >= 0.2
+
+
+def test_check_config_validates_and_exits(workdir, daemons):
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}])
+    good = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
+    assert good.returncode == 0 and "configuration valid" in good.stdout
+    dropin = daemon.config.parent / "kioskguard.toml.d"
+    dropin.mkdir()
+    (dropin / "10-typo.toml").write_text("# a typo\n[policy]\nidle_timout = 5\n")
+    bad = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert f"{dropin / '10-typo.toml'}:3: policy.idle_timout: unknown key" in bad.stderr
