@@ -1,7 +1,8 @@
 /// The library kiosk apps link to talk to kioskguardd.
 ///
-/// It carries the app's side of event protocol v1: `KioskMessage` to encode what the app
-/// reports, `DaemonMessage` to decode what the daemon answers (`welcome`, `warn`, `lock`,
-/// `terminate`, `step.decision`, `pong`, `error`), and `LineFramer` to split the socket's byte
-/// stream into lines. Apps in other languages follow docs/protocol.md.
+/// `KioskGuardConnection` connects to the events socket, says hello, and then lets the app report
+/// session events, ask the step guard, and receive `warn`/`lock`/`terminate` as an async
+/// sequence. The wire types (`KioskMessage`, `DaemonMessage`, `LineFramer`) are re-exported for
+/// apps that manage their own socket; apps in other languages follow docs/protocol.md and the
+/// Python example in examples/.
 @_exported public import KioskGuardProtocol
