@@ -11,7 +11,7 @@ handed to `on_message`; `request_step` waits for the matching `step.decision`.
     if not decision["allow"]: ...
 
 Run as a script, it reads one JSON message per line from stdin and prints every daemon message
-as one JSON line on stdout, which is how the test suite drives it.
+as one JSON line on stdout, until the daemon has answered all of them.
 """
 import itertools
 import json
@@ -103,6 +103,10 @@ def main():
         if line.strip():
             message = json.loads(line)
             client.send(message.pop("type"), **message)
+    # The pong comes after every earlier line was handled, so nothing is cut off.
+    client.send("ping", id="end-of-input")
+    while client.next_message() != {"type": "pong", "id": "end-of-input"}:
+        pass
 
 
 if __name__ == "__main__":

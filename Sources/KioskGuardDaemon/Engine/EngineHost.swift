@@ -138,6 +138,9 @@ public final class EngineHost {
 
     // MARK: Carrying out actions
 
+    /// Carries out `actions` in two passes: first what protects the citizen (messages to the
+    /// kiosk apps, flushed at once, and system lock actions), then the records and persistence.
+    /// When thousands of deadlines fall together, no lock waits behind a journal write.
     private func execute(_ actions: [EngineAction], flush: Bool = true) {
         for action in actions {
             switch action {
@@ -145,6 +148,13 @@ public final class EngineHost {
                 write(.notice(notice), to: terminal)
             case .enforce(let enforcement):
                 lockActions.run(enforcement, peerPID: peers[enforcement.terminal]?.pid)
+            default:
+                break
+            }
+        }
+        if flush { flushWrites() }
+        for action in actions {
+            switch action {
             case .record(let record):
                 audit.record(record, peer: record.event == .terminalConnected ? engine.terminal(named: record.terminal).flatMap { peers[$0] } : nil)
             case .raise(let anomaly):
@@ -155,10 +165,11 @@ public final class EngineHost {
                     stateCommitScheduled = true
                     eventLoop.assumeIsolated().execute { self.commitStateChanges() }
                 }
+            case .notify, .enforce:
+                break
             }
         }
         if !actions.isEmpty { statusChanged?() }
-        if flush { flushWrites() }
         rearmTimer()
     }
 

@@ -122,11 +122,18 @@ final class EventConnectionHandler: ChannelInboundHandler {
     // MARK: Lines
 
     private func processBufferedLines(_ context: ChannelHandlerContext) {
+        // A fully consumed buffer is released, so a busy connection holds only its partial line.
+        defer { if buffer?.readableBytes == 0 { buffer = nil } }
         while var current = buffer, current.readableBytes > 0 {
             let frame = current.withUnsafeReadableBytes { framer.frame($0) }
             switch frame {
             case .incomplete:
-                if current.readerIndex > 65_536 { current.discardReadBytes() }
+                // Keep only the partial line, not the whole read buffer it is a slice of.
+                if current.readerIndex > 0 || current.capacity > 2 * current.readableBytes + 1024 {
+                    var compact = context.channel.allocator.buffer(capacity: current.readableBytes)
+                    compact.writeImmutableBuffer(current)
+                    current = compact
+                }
                 buffer = current
                 return
             case .tooLong:

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Load benchmarks of the real kioskguardd (run on demand, not in the test suite).
+
+    Benchmarks/daemon/daemon_load.py throughput --terminals 1000 --events 2000
+    Benchmarks/daemon/daemon_load.py lock-delay --sessions 10000
+
+throughput: N terminals connect, begin a session each, then write their activity lines as fast
+as the socket takes them, followed by a ping; the run ends when every pong is back (a pong means
+every earlier line of that connection was handled). Reports events/s, and the daemon's CPU time
+and peak RSS over the run (from /proc).
+
+lock-delay: N sessions begun together (or evenly over --spread seconds) with idle_timeout 5s and
+no warning; each lock's delay is
+the moment epoll reports it readable minus (the moment its session.begin was sent + 5 s): an upper
+bound on the daemon's lateness, since it includes the begin's transit and the lock's delivery.
+Reports p50, p99 and max.
+
+The daemon binary defaults to the release build (.build/release/kioskguardd).
+"""
+import argparse
+import json
+import os
+import select
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_daemon(directory, terminals, policy, binary, log_target="journal"):
+    key = directory / "pseudonym.key"
+    key.write_bytes(bytes(range(32)))
+    key.chmod(0o600)
+    lines = ["[daemon]", f'events_socket = "{directory}/events.sock"', f'control_socket = "{directory}/control.sock"',
+             f'state_directory = "{directory}/state"', f'pseudonym_key_file = "{key}"', f'log_target = "{log_target}"',
+             f"max_connections = {terminals + 100}", "[control]", "admin_groups = []", "[policy]"]
+    lines += [f'{k} = "{v}"' for k, v in policy.items()]
+    for index in range(terminals):
+        lines += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]']
+    (directory / "kioskguard.toml").write_text("\n".join(lines) + "\n")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(directory / "notify.sock"))
+    env = dict(os.environ, NOTIFY_SOCKET=str(directory / "notify.sock"))
+    process = subprocess.Popen([str(binary), "--config", str(directory / "kioskguard.toml")], env=env,
+                               stderr=subprocess.DEVNULL)
+    notify.settimeout(60)
+    while b"READY=1" not in notify.recv(4096).split(b"\n"):
+        pass
+    return process
+
+
+def proc_stats(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}
+    return cpu, rss
+
+
+def connect_all(directory, terminals):
+    clients = []
+    for index in range(terminals):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(str(directory / "events.sock"))
+        sock.sendall(json.dumps({"type": "hello", "terminal": f"t{index}", "protocol": 1}).encode() + b"\n")
+        clients.append(sock)
+    for sock in clients:
+        reply = read_line(sock)
+        assert b'"welcome"' in reply, reply
+    return clients
+
+
+def read_line(sock):
+    data = b""
+    while not data.endswith(b"\n"):
+        data += sock.recv(65536)
+    return data
+
+
+def throughput(args, directory):
+    daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, args.log_target)
+    try:
+        clients = connect_all(directory, args.terminals)
+        for index, sock in enumerate(clients):
+            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
+        batches = [(f'{{"type":"activity","session":"s{index}"}}\n' * args.events + '{"type":"ping","id":"end"}\n').encode()
+                   for index in range(len(clients))]
+        cpu_before, _ = proc_stats(daemon.pid)
+        selector = selectors.DefaultSelector()
+        pending = {}
+        for sock, batch in zip(clients, batches):
+            sock.setblocking(False)
+            pending[sock] = memoryview(batch)
+            selector.register(sock, selectors.EVENT_WRITE | selectors.EVENT_READ)
+        started = time.monotonic()
+        done = 0
+        while done < len(clients):
+            for key, mask in selector.select(timeout=60):
+                sock = key.fileobj
+                if mask & selectors.EVENT_WRITE and sock in pending:
+                    try:
+                        sent = sock.send(pending[sock])
+                    except BlockingIOError:
+                        sent = 0
+                    pending[sock] = pending[sock][sent:]
+                    if not pending[sock]:
+                        del pending[sock]
+                        selector.modify(sock, selectors.EVENT_READ)
+                if mask & selectors.EVENT_READ:
+                    data = sock.recv(65536)
+                    if b'"pong"' in data:
+                        done += 1
+                        selector.unregister(sock)
+        elapsed = time.monotonic() - started
+        cpu_after, rss = proc_stats(daemon.pid)
+        events = args.terminals * args.events
+        return {
+            "scenario": "throughput", "terminals": args.terminals, "events": events, "seconds": round(elapsed, 3),
+            "events_per_second": round(events / elapsed), "daemon_cpu_seconds": round(cpu_after - cpu_before, 2),
+            "daemon_cpu_percent": round(100 * (cpu_after - cpu_before) / elapsed), "daemon_rss_kib": rss["VmRSS"],
+            "daemon_peak_rss_kib": rss["VmHWM"],
+        }
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+
+
+def lock_delay(args, directory):
+    idle = 5.0
+    daemon = start_daemon(directory, args.sessions, {"idle_timeout": "5s", "warn_before": "0s", "lock_confirm_timeout": "1min"},
+                          args.binary, args.log_target)
+    try:
+        clients = connect_all(directory, args.sessions)
+        _, rss_before = proc_stats(daemon.pid)
+        sent_at = {}
+        started = time.monotonic()
+        for index, sock in enumerate(clients):
+            # With --spread, sessions begin evenly over that many seconds, so deadlines do too.
+            due = started + args.spread * index / len(clients)
+            while time.monotonic() < due:
+                pass
+            sent_at[sock] = time.monotonic()
+            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
+        _, rss_open = proc_stats(daemon.pid)
+        # Each lock is stamped when epoll reports its socket readable, before any reading, so the
+        # client's own reading speed does not count as the daemon's lateness.
+        poller = select.epoll()
+        by_fd = {sock.fileno(): sock for sock in clients}
+        for fd in by_fd:
+            poller.register(fd, select.EPOLLIN)
+        delays = []
+        while len(delays) < len(clients):
+            ready = poller.poll(60, len(clients))
+            now = time.monotonic()
+            for fd, _ in ready:
+                sock = by_fd[fd]
+                data = sock.recv(65536)
+                if b'"lock"' in data:
+                    delays.append(now - sent_at[sock] - idle)
+                    poller.unregister(fd)
+        delays.sort()
+        pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 2)
+        return {
+            "scenario": "lock-delay", "sessions": args.sessions, "spread_seconds": args.spread, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+            "max_ms": round(1000 * delays[-1], 2), "daemon_rss_connected_kib": rss_before["VmRSS"],
+            "daemon_rss_sessions_open_kib": rss_open["VmRSS"],
+        }
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["throughput", "lock-delay"])
+    parser.add_argument("--terminals", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=2000, help="activity lines per terminal")
+    parser.add_argument("--sessions", type=int, default=10000)
+    parser.add_argument("--spread", type=float, default=0.0, help="seconds over which the sessions begin (0: together)")
+    parser.add_argument("--log-target", choices=["journal", "stderr"], default="journal",
+                        help="stderr goes to /dev/null: the daemon's own cost without journald's")
+    parser.add_argument("--binary", type=Path, default=ROOT / ".build" / "release" / "kioskguardd")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kioskguard-load-") as directory:
+        run = throughput if args.scenario == "throughput" else lock_delay
+        print(json.dumps(run(args, Path(directory))))
+
+
+if __name__ == "__main__":
+    main()
