@@ -56,6 +56,13 @@ class KioskGuardClient:
         self.send("step.request", **fields)
         return waiter.get(timeout=self.timeout)
 
+    def ping(self):
+        """Waits until the daemon has handled everything sent before: its pong comes after."""
+        request_id = f"p{next(self._ids)}"
+        self.send("ping", id=request_id)
+        while (message := self.next_message()) != {"type": "pong", "id": request_id}:
+            self.messages.put(message)
+
     def next_message(self, timeout=None):
         return self.messages.get(timeout=timeout or self.timeout)
 

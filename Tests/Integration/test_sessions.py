@@ -44,8 +44,7 @@ def test_card_removal_locks_within_one_second(daemons, journal):
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject=RAW_SUBJECT)
     client.send("card.inserted", subject=RAW_SUBJECT)
-    client.send("ping", id="sync")
-    assert client.next_message() == {"type": "pong", "id": "sync"}
+    client.ping()
     sent = time.monotonic()
     client.send("card.removed")
     lock = client.next_message()
@@ -143,8 +142,7 @@ def test_losing_the_app_locks_the_session_and_raises_client_lost(daemons, journa
     daemon = daemons([terminal(name)]).start()
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject=RAW_SUBJECT)
-    client.send("ping", id="sync")
-    client.next_message()
+    client.ping()
     client.close()
     locked = journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=name)
     assert locked["KIOSKGUARD_REASON"] == "client-lost"
@@ -158,8 +156,7 @@ def test_control_status_and_admin_lock(daemons, journal):
     daemon = daemons([terminal(name)]).start()
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject=RAW_SUBJECT)
-    client.send("ping", id="sync")
-    client.next_message()
+    client.ping()
     status = daemon.control("status")["result"]
     assert status["terminals_connected"] == 1 and status["sessions"]["active"] == 1
     assert status["config_files"] == [str(daemon.config)]

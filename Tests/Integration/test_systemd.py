@@ -46,8 +46,7 @@ def test_logind_lock_and_terminate_are_called_for_the_configured_session(daemons
                      policy={"terminate_after_lock": "1s"}, env={"DBUS_SYSTEM_BUS_ADDRESS": address}).start()
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject="310129-954F")
-    client.send("ping", id="sync")
-    client.next_message()
+    client.ping()
     client.close()
     # The daemon records each action after logind answered, so the mock has logged the call by then.
     locked = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_REASON="client-lost")

@@ -15,7 +15,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private let codec = ControlCodec()
     private let framer: LineFramer
     private var grant: ControlAccess.Grant?
-    private var peer: PeerIdentity?
+    private var peer: PeerCredentials?
     private var buffer: ByteBuffer?
 
     init(service: ControlService, access: ControlAccess, gate: AccessGate) {
@@ -36,8 +36,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         credentials.assumeIsolated().whenComplete { [self] result in
             let context = bound.value
             guard case .success(let raw) = result else { return context.close(promise: nil) }
-            let identity = PeerIdentity(pid: raw.pid, uid: raw.uid, gid: raw.gid)
-            let grant = access.grant(uid: raw.uid, gid: raw.gid, groups: PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid).supplementaryGroups)
+            let identity = PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid)
+            let grant = access.grant(uid: raw.uid, gid: raw.gid, groups: identity.supplementaryGroups)
             peer = identity
             self.grant = grant
             if grant == .none {

@@ -3,6 +3,7 @@ public import KioskGuardCore
 public import KioskGuardProtocol
 import Logging
 public import NIOCore
+public import Systemd
 
 /// Owns the `SessionEngine` on one event loop and carries out what it asks: replies to kiosk
 /// apps, system lock actions, journal records, anomalies, persistence. It arms one timer for the
@@ -22,7 +23,7 @@ public final class EngineHost {
     public var statusChanged: (() -> Void)?
 
     private var connections: [TerminalID: any Channel] = [:]
-    private var peers: [TerminalID: PeerIdentity] = [:]
+    private var peers: [TerminalID: PeerCredentials] = [:]
     private var channelsToFlush: [TerminalID] = []
     private var timer: (deadline: MonotonicInstant, task: Scheduled<Void>)?
     private var stateCommitScheduled = false
@@ -57,7 +58,7 @@ public final class EngineHost {
 
     /// Binds `channel` to terminal `name` after its hello. The welcome and any notices for
     /// sessions locked or ended while the app was away are written to the channel.
-    public func connect(_ name: String, channel: any Channel, peer: PeerIdentity) -> Result<TerminalID, EventError> {
+    public func connect(_ name: String, channel: any Channel, peer: PeerCredentials) -> Result<TerminalID, EventError> {
         guard let terminal = engine.terminal(named: name) else {
             return .failure(EventError(.terminalNotAllowed, "terminal \(name) is not configured"))
         }

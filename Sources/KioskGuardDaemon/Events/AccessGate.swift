@@ -1,6 +1,7 @@
 import KioskGuardCore
 import Logging
 import NIOCore
+import Systemd
 
 /// Decides which local peers may use the sockets, counts connections against the limit, and
 /// records refusals without letting a hostile peer flood the journal: the first refusal of a
@@ -30,7 +31,7 @@ final class AccessGate {
     func close() { openConnections -= 1 }
 
     /// Records that `peer` was refused on `socket` (`events`, `control`) for `reason`.
-    func deny(_ peer: PeerIdentity, socket: String, terminal: String?, reason: String) {
+    func deny(_ peer: PeerCredentials, socket: String, terminal: String?, reason: String) {
         let now = NIODeadline.now()
         if var entry = denials[peer.uid], now - entry.windowStart < Self.window {
             entry.suppressed += 1

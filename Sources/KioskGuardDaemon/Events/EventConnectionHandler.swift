@@ -15,8 +15,8 @@ final class EventConnectionHandler: ChannelInboundHandler {
     private enum State {
         /// Bytes are buffered until SO_PEERCRED is known.
         case awaitingCredentials
-        case awaitingHello(PeerIdentity)
-        case bound(TerminalID, PeerIdentity)
+        case awaitingHello(PeerCredentials)
+        case bound(TerminalID, PeerCredentials)
         case closed
     }
 
@@ -58,7 +58,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
-            state = .awaitingHello(PeerIdentity(pid: raw.pid, uid: raw.uid, gid: raw.gid))
+            state = .awaitingHello(PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid))
             helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: helloTimeout) { [self] in
                 guard case .awaitingHello = state else { return }
                 fail(context, EventError(.helloFirst, "no hello within \(helloTimeout.nanoseconds / 1_000_000_000) s", closesConnection: true))
@@ -172,9 +172,9 @@ final class EventConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func bind(_ hello: Hello, peer: PeerIdentity, id: RequestID?, _ context: ChannelHandlerContext) {
+    private func bind(_ hello: Hello, peer: PeerCredentials, id: RequestID?, _ context: ChannelHandlerContext) {
         guard let terminal = host.terminalConfiguration(named: hello.terminal),
-              terminal.admits(uid: peer.uid, gid: peer.gid, groups: PeerCredentials(pid: peer.pid, uid: peer.uid, gid: peer.gid).supplementaryGroups)
+              terminal.admits(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups)
         else {
             gate.deny(peer, socket: "events", terminal: hello.terminal, reason: "terminal-not-allowed")
             fail(context, EventError(.terminalNotAllowed, "this user may not act as terminal \(hello.terminal)", requestID: id))

@@ -1,5 +1,6 @@
 public import KioskGuardCore
 public import Logging
+public import Systemd
 
 /// Writes kioskguard's records: every state change the engine reports, every anomaly, and the
 /// daemon's own events, each with its `MESSAGE_ID`, priority and `KIOSKGUARD_*` fields.
@@ -14,7 +15,7 @@ public struct AuditLog: Sendable {
     }
 
     /// Records a session or terminal state change.
-    public func record(_ record: AuditRecord, peer: PeerIdentity? = nil, file: String = #fileID, function: String = #function, line: UInt = #line) {
+    public func record(_ record: AuditRecord, peer: PeerCredentials? = nil, file: String = #fileID, function: String = #function, line: UInt = #line) {
         var metadata: Logger.Metadata = [
             JournalFields.messageID: .string(record.event.messageID),
             JournalFields.event: .string(record.event.rawValue),
@@ -107,22 +108,5 @@ public struct AuditLog: Sendable {
         case .stepDone: return "\(session): step \(record.step?.rawValue ?? "?") done"
         default: return "\(record.event.rawValue) \(session)\(because)"
         }
-    }
-}
-
-/// The process on the other end of a socket, as recorded in the journal.
-public struct PeerIdentity: Hashable, Sendable {
-    /// Its process id at connect time.
-    public var pid: Int32
-    /// Its user id.
-    public var uid: UInt32
-    /// Its primary group id.
-    public var gid: UInt32
-
-    /// Creates a peer identity.
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
-        self.pid = pid
-        self.uid = uid
-        self.gid = gid
     }
 }
