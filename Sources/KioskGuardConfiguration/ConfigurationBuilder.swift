@@ -38,6 +38,11 @@ struct ConfigurationBuilder {
             alerts.minSeverity = try section.choice("min_severity", of: Severity.self) ?? alerts.minSeverity
             alerts.stallAfter = try section.duration("stall_after") ?? alerts.stallAfter
             alerts.retention = try section.duration("retention") ?? alerts.retention
+            alerts.retryBase = try section.duration("retry_base") ?? alerts.retryBase
+            alerts.retryCap = try section.duration("retry_cap") ?? alerts.retryCap
+            if alerts.retryBase <= .zero || alerts.retryCap < alerts.retryBase {
+                throw section.error("retry_cap", "retry_base must be positive and retry_cap at least retry_base")
+            }
             try section.rejectUnknownKeys()
         }
         for var section in try file.tables("hotline") { hotlines.append(try Self.hotline(&section, existing: hotlines)) }

@@ -92,6 +92,10 @@ public struct AlertSettings: Sendable {
     public var stallAfter: Duration = .seconds(15 * 60)
     /// Delivered alerts are kept this long (`retention`).
     public var retention: Duration = .seconds(30 * 86_400)
+    /// The first retry's backoff ceiling (`retry_base`; default 1 s).
+    public var retryBase: Duration = .seconds(1)
+    /// The largest backoff between retries (`retry_cap`; default 5 min).
+    public var retryCap: Duration = .seconds(300)
 }
 
 /// One `[[hotline]]` endpoint.

@@ -84,6 +84,14 @@ class JournalFollower:
         assert entry is not None, f"no journal entry with {fields} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
         return entry
 
+    def wait_count(self, count, timeout=DEADLINE, **fields):
+        """All entries with `fields`, once there are at least `count` of them."""
+        matches = lambda: [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())]
+        self._read_until(lambda e: len(matches()) >= count, time.monotonic() + timeout)
+        found = matches()
+        assert len(found) >= count, f"only {len(found)} of {count} journal entries with {fields} within {timeout}s"
+        return found
+
     def matching(self, **fields):
         return [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())]
 

@@ -2,6 +2,7 @@ import KioskGuardConfiguration
 import KioskGuardCore
 import KioskGuardProtocol
 import Logging
+import NIOCore
 
 /// Carries out control verbs against the engine host. Lives on the engine's event loop.
 final class ControlService {
@@ -12,8 +13,8 @@ final class ControlService {
     var configuration: DaemonConfiguration
     /// Reloads the configuration and calls back, on the event loop, with what happened.
     var reload: ((_ done: @escaping (ActionResult) -> Void) -> Void)?
-    /// Undelivered alerts per endpoint with the oldest age, once the outbox exists.
-    var alertBacklog: (() -> (pending: [String: Int], oldestSeconds: [String: Int64]))?
+    /// The alert outbox and its delivery, when hotlines are configured.
+    var alerts: AlertService?
 
     static let version = "0.1.0"
 
@@ -49,7 +50,37 @@ final class ControlService {
             recordAdminAction(adminUID, verb: request.verb, target: nil)
             reload { [codec] result in respond(codec.encode(.success(id: id, result))) }
         case .alerts, .alertsRetry, .alertsTest:
-            respond(failure(id, ControlError(.failed, "'\(request.verb.rawValue)' is not available: this daemon has no alert outbox yet")))
+            guard let alerts else { return respond(failure(id, ControlError(.failed, "no [[hotline]] endpoint is configured"))) }
+            performAlertVerb(request, alerts: alerts, adminUID: adminUID, respond: respond)
+        }
+    }
+
+    /// The outbox is read and written off the event loop; the answer comes back on it.
+    private func performAlertVerb(_ request: ControlRequest, alerts: AlertService, adminUID: UInt32, respond: @escaping ([UInt8]) -> Void) {
+        let id = request.id, codec = codec, loop = host.eventLoop
+        let reply = NIOLoopBound(respond, eventLoop: loop)
+        if request.verb != .alerts { recordAdminAction(adminUID, verb: request.verb, target: nil) }
+        Task {
+            let line: [UInt8]
+            do {
+                switch request.verb {
+                case .alertsRetry:
+                    try await alerts.retryNow()
+                    line = codec.encode(.success(id: id, ActionResult(message: "every pending alert is due now")))
+                case .alertsTest:
+                    line = codec.encode(.success(id: id, ActionResult(message: "test alert \(alerts.queueTest()) queued")))
+                default:
+                    let now = SystemClock().now().wall
+                    let rows = try alerts.rows(pendingOnly: request.pending ?? false).map {
+                        AlertRow(id: $0.id, type: $0.type, endpoint: $0.endpoint, state: $0.delivered ? "delivered" : "pending", attempts: $0.attempts,
+                                 lastError: $0.lastError, lastStatus: $0.lastStatus, ageSeconds: (now - $0.queuedAt).components.seconds)
+                    }
+                    line = codec.encode(.success(id: id, rows))
+                }
+            } catch {
+                line = codec.encode(ControlResponse<ActionResult>.failure(id: id, ControlError(.failed, "the alert outbox: \(error)")))
+            }
+            loop.execute { reply.value(line) }
         }
     }
 
@@ -79,7 +110,7 @@ final class ControlService {
         let (terminals, sessions) = host.snapshot()
         var byState: [String: Int] = ["active": 0, "warned": 0, "locked": 0]
         for session in sessions { byState[session.state.rawValue, default: 0] += 1 }
-        let backlog = alertBacklog?() ?? (pending: [:], oldestSeconds: [:])
+        let backlog = alerts?.backlog ?? (pending: [:], oldestSeconds: [:])
         return StatusResult(
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
             configFiles: configuration.sources, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },

@@ -49,6 +49,8 @@ public struct GuardDaemon: Service {
         // Trap SIGHUP before READY=1: a reload sent right after readiness must not kill us.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await loop.submit { running.value.announceReady() }.get()
+        let alerts = try await loop.submit { running.value.alerts }.get()
+        alerts?.start()
 
         for await _ in hangups.cancelOnGracefulShutdown() {
             try await loop.submit { running.value.reloader.reload { _ in } }.get()
@@ -56,6 +58,7 @@ public struct GuardDaemon: Service {
 
         ServiceManager.notify("STOPPING=1")
         try await loop.submit { running.value.stop() }.get()
+        await alerts?.stop()
         try await loop.submit { running.value.servers }.get().forEach { try? $0.close().wait() }
         try? await pool.shutdownGracefully()
         try await group.shutdownGracefully()
@@ -68,6 +71,7 @@ public struct GuardDaemon: Service {
         let control: ControlService
         let reloader: Reloader
         let decoder: EventDecoder
+        var alerts: AlertService?
         let configuration: DaemonConfiguration
         let audit: AuditLog
         var servers: [any Channel] = []
@@ -144,6 +148,15 @@ public struct GuardDaemon: Service {
         )
         control.reload = { [reloader] done in reloader.reload(done) }
         host.statusChanged = { [unowned running] in running.statusChanged() }
+        if !configuration.hotlines.isEmpty {
+            let bound = NIOLoopBound(running, eventLoop: loop)
+            let alerts = try AlertService(configuration: configuration, environment: environment, audit: audit) {
+                loop.execute { bound.value.statusChanged() }
+            }
+            running.alerts = alerts
+            control.alerts = alerts
+            host.anomalySink = { alerts.accept($0) }
+        }
         try host.restore()
         return running
     }

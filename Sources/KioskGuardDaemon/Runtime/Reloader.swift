@@ -39,12 +39,13 @@ final class Reloader {
                 let restartNeeded = new.daemon.eventsSocket != configuration.daemon.eventsSocket
                     || new.daemon.controlSocket != configuration.daemon.controlSocket
                     || new.daemon.stateDirectory != configuration.daemon.stateDirectory
+                    || new.hotlines != configuration.hotlines
                 configuration = new
                 host.reconfigure(new)
                 control.configuration = new
                 applied?(new)
                 message = "configuration reloaded from \(new.sources.isEmpty ? "built-in defaults" : new.sources.joined(separator: ", "))"
-                    + (restartNeeded ? "; changed socket or state paths take effect after a restart" : "")
+                    + (restartNeeded ? "; changed sockets, state directory or hotline endpoints take effect after a restart" : "")
                 host.audit.daemon(.configReloaded, message, fields: [JournalFields.reason: "applied"])
             case .failure(let error):
                 message = "new configuration refused, the previous one stays in force: \(error)"

@@ -117,3 +117,42 @@ public struct ActionResult: Hashable, Sendable, Codable {
     /// Creates a result.
     public init(message: String) { self.message = message }
 }
+
+/// One row of `alerts`: one alert's delivery to one endpoint.
+public struct AlertRow: Hashable, Sendable, Codable {
+    /// The alert's id (the CloudEvents id and `webhook-id`).
+    public var id: String
+    /// Its CloudEvents type.
+    public var type: String
+    /// The hotline endpoint.
+    public var endpoint: String
+    /// `pending` or `delivered`.
+    public var state: String
+    /// Attempts so far.
+    public var attempts: Int
+    /// The last failure, if any.
+    public var lastError: String?
+    /// The last HTTP status, if any.
+    public var lastStatus: Int?
+    /// Seconds since it was queued.
+    public var ageSeconds: Int64
+
+    /// Creates a row.
+    public init(id: String, type: String, endpoint: String, state: String, attempts: Int, lastError: String?, lastStatus: Int?, ageSeconds: Int64) {
+        self.id = id
+        self.type = type
+        self.endpoint = endpoint
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.lastStatus = lastStatus
+        self.ageSeconds = ageSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, endpoint, state, attempts
+        case lastError = "last_error"
+        case lastStatus = "last_status"
+        case ageSeconds = "age_seconds"
+    }
+}

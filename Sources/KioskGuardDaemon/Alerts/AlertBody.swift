@@ -1,0 +1,134 @@
+import FoundationEssentials
+public import KioskGuardCore
+
+/// An alert as it is queued: a stable id and the exact body every delivery sends (and signs).
+public struct Alert: Hashable, Sendable {
+    /// Unique and stable for this alert forever; redeliveries carry it again.
+    public var id: String
+    /// The CloudEvents `type` (`kioskguard.anomaly.<name>`, or `kioskguard.test`).
+    public var type: String
+    /// When the anomaly was detected.
+    public var detectedAt: WallInstant
+    /// The CloudEvents structured-mode JSON body.
+    public var body: [UInt8]
+}
+
+/// Builds CloudEvents 1.0 structured-mode bodies (design section 5). Pseudonyms only: the
+/// anomaly type has no room for anything else.
+public enum AlertBody {
+    /// The largest body sent; details are dropped (never identifiers) to stay under it.
+    public static let maxBodySize = 64 * 1024
+
+    /// The alert for `anomaly`, detected on `host`.
+    public static func alert(for anomaly: Anomaly, host: String, id: String = newID()) -> Alert {
+        var data = AnomalyData(anomaly: anomaly, host: host)
+        var body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: host, data: data)
+        while body.count > maxBodySize, !data.details.isEmpty {
+            data.details.removeValue(forKey: data.details.keys.max()!)
+            data.detailsTruncated = true
+            body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: host, data: data)
+        }
+        return Alert(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, detectedAt: anomaly.detectedAt, body: body)
+    }
+
+    /// A test alert an admin queues to prove the hotline path end to end.
+    public static func test(host: String, at time: WallInstant, id: String = newID()) -> Alert {
+        var data = AnomalyData(anomaly: Anomaly(kind: .patternRecurring, detectedAt: time), host: host)
+        data.anomaly = "test"
+        data.severity = "low"
+        data.reason = "kioskguardctl alerts test"
+        return Alert(id: id, type: "kioskguard.test", detectedAt: time, body: encode(id: id, type: "kioskguard.test", time: time, host: host, data: data))
+    }
+
+    /// A new alert id (a random UUID).
+    public static func newID() -> String { UUID().uuidString.lowercased() }
+
+    private static func encode(id: String, type: String, time: WallInstant, host: String, data: AnomalyData) -> [UInt8] {
+        let event = CloudEvent(id: id, source: "urn:kioskguard:\(host)", type: type, time: RFC3339.format(time), data: data)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Plain strings, integers and booleans only: encoding cannot fail.
+        return Array((try? encoder.encode(event)) ?? Data())
+    }
+}
+
+/// The CloudEvents 1.0 envelope.
+struct CloudEvent: Encodable {
+    let specversion = "1.0"
+    let id: String
+    let source: String
+    let type: String
+    let time: String
+    let datacontenttype = "application/json"
+    let data: AnomalyData
+}
+
+/// The `data` of an alert.
+struct AnomalyData: Encodable {
+    var anomaly: String
+    var severity: String
+    var host: String
+    var terminal: String?
+    var session: String?
+    var subject: String?
+    var account: String?
+    var reason: String?
+    var detectedAt: String
+    var details: [String: String]
+    var detailsTruncated: Bool?
+
+    init(anomaly: Anomaly, host: String) {
+        self.anomaly = anomaly.kind.rawValue
+        severity = anomaly.severity.rawValue
+        self.host = host
+        terminal = anomaly.terminal
+        session = anomaly.session?.rawValue
+        subject = anomaly.subject?.description
+        account = anomaly.account?.description
+        reason = anomaly.reason
+        detectedAt = RFC3339.format(anomaly.detectedAt)
+        var details: [String: [String]] = [:]
+        for detail in anomaly.details { details[detail.name, default: []].append(detail.value) }
+        self.details = details.mapValues { $0.joined(separator: ", ") }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case anomaly, severity, host, terminal, session, subject, account, reason, details
+        case detectedAt = "detected_at"
+        case detailsTruncated = "details_truncated"
+    }
+}
+
+/// RFC 3339 timestamps in UTC with millisecond precision.
+public enum RFC3339 {
+    /// `2026-11-27T02:49:27.123Z`.
+    public static func format(_ instant: WallInstant) -> String {
+        let seconds = instant.secondsSinceEpoch
+        let milliseconds = Int((instant.nanosecondsSinceEpoch - seconds * 1_000_000_000) / 1_000_000)
+        let (year, month, day) = civilDate(daysSinceEpoch: Int(seconds.floorDivided(by: 86_400)))
+        let secondOfDay = Int(seconds - seconds.floorDivided(by: 86_400) * 86_400)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let fraction = String(milliseconds + 1000).dropFirst()
+        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(fraction)Z"
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+    static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

@@ -1,0 +1,186 @@
+import AsyncHTTPClient
+import FoundationEssentials
+public import KioskGuardConfiguration
+public import KioskGuardCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns anomalies into durable, signed alerts for every `[[hotline]]` endpoint.
+///
+/// Anomalies at or above `min_severity` are committed to the outbox (alerts arriving together in
+/// one transaction) before anything else happens with them; only then is `alert-queued` recorded
+/// and the endpoint workers woken. The engine's event loop only hands anomalies over.
+public final class AlertService: Sendable {
+    private let settings: AlertSettings
+    private let outbox: AlertOutbox
+    private let audit: AuditLog
+    private let host: String
+    private let workers: [HotlineDelivery]
+    private let clients: [HTTPClient]
+    private let incoming = Mutex<(alerts: [Alert], flushing: Bool)>(([], false))
+    private let backlogCache: BacklogCache
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    /// Opens the outbox in `configuration`'s state directory and prepares a worker per endpoint.
+    public init(configuration: DaemonConfiguration, environment: [String: String], audit: AuditLog, backlogChanged: @escaping @Sendable () -> Void) throws {
+        settings = configuration.alerts
+        self.audit = audit
+        outbox = try AlertOutbox(directory: configuration.daemon.stateDirectory)
+        backlogCache = BacklogCache(outbox: outbox, changed: backlogChanged)
+        host = Self.hostname()
+        var workers: [HotlineDelivery] = []
+        var clients: [HTTPClient] = []
+        for endpoint in configuration.hotlines {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let ca = endpoint.caFile { tls.trustRoots = .file(ca) }
+            var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
+            clientConfiguration.timeout = .init(connect: .nanoseconds(endpoint.timeout.nanoseconds), read: .nanoseconds(endpoint.timeout.nanoseconds))
+            let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
+            clients.append(client)
+            let signer = try Self.signer(for: endpoint, environment: environment, audit: audit)
+            workers.append(HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,
+                                           policy: RetryPolicy(base: configuration.alerts.retryBase, cap: configuration.alerts.retryCap),
+                                           stallAfter: configuration.alerts.stallAfter, backlog: backlogCache))
+        }
+        self.workers = workers
+        self.clients = clients
+        backlogCache.refresh()
+    }
+
+    /// Starts the delivery workers (after `READY=1`: pending alerts from before a restart go out).
+    public func start() {
+        let started = workers.map { worker in Task { await worker.run() } }
+        tasks.withLock { $0 = started }
+        Task { try? await outbox.prune(deliveredBefore: SystemClock().now().wall - settings.retention) }
+    }
+
+    /// Stops the workers; undelivered alerts stay in the outbox for the next start.
+    public func stop() async {
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+        for task in tasks.withLock({ $0 }) { await task.value }
+        for client in clients { try? await client.shutdown() }
+    }
+
+    /// Queues the alert for `anomaly` if it is severe enough. Called on the engine's loop.
+    public func accept(_ anomaly: Anomaly) {
+        guard anomaly.severity >= settings.minSeverity, !workers.isEmpty else { return }
+        submit(AlertBody.alert(for: anomaly, host: host))
+    }
+
+    /// Queues a test alert (`alerts test`) through the normal path; returns its id.
+    public func queueTest() -> String {
+        let alert = AlertBody.test(host: host, at: SystemClock().now().wall)
+        submit(alert)
+        return alert.id
+    }
+
+    /// Makes every pending delivery due now and wakes the workers (`alerts retry`).
+    public func retryNow() async throws {
+        try await outbox.retryNow()
+        for worker in workers { worker.wake.signal() }
+    }
+
+    /// Deliveries, newest first, for the `alerts` verb.
+    public func rows(pendingOnly: Bool) throws -> [AlertOutbox.Row] {
+        try outbox.rows(pendingOnly: pendingOnly)
+    }
+
+    /// Undelivered alerts per endpoint and the oldest one's age in seconds.
+    public var backlog: (pending: [String: Int], oldestSeconds: [String: Int64]) {
+        let now = SystemClock().now().wall
+        let snapshot = backlogCache.snapshot
+        var pending: [String: Int] = [:]
+        var oldest: [String: Int64] = [:]
+        for worker in workers {
+            let entry = snapshot[worker.endpoint.name]
+            pending[worker.endpoint.name] = entry?.count ?? 0
+            if let entry { oldest[worker.endpoint.name] = (now - entry.oldest).components.seconds }
+        }
+        return (pending, oldest)
+    }
+
+    private func submit(_ alert: Alert) {
+        let startFlush = incoming.withLock { state -> Bool in
+            state.alerts.append(alert)
+            defer { state.flushing = true }
+            return !state.flushing
+        }
+        if startFlush { Task { await flush() } }
+    }
+
+    /// Commits everything submitted so far in one transaction, repeatedly until nothing is left.
+    private func flush() async {
+        while true {
+            let batch = incoming.withLock { state -> [Alert] in
+                defer { state.alerts.removeAll() }
+                if state.alerts.isEmpty { state.flushing = false }
+                return state.alerts
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await outbox.enqueue(batch, endpoints: workers.map(\.endpoint.name), at: SystemClock().now().wall)
+            } catch {
+                // Not committed, so not queued: keep the alerts in memory and try again.
+                audit.logger.critical("cannot commit \(batch.count) alerts to \(outbox.path): \(error); retrying")
+                incoming.withLock { $0.alerts.insert(contentsOf: batch, at: 0) }
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            for alert in batch {
+                audit.daemon(.alertQueued, "alert \(alert.id) (\(alert.type)) queued for \(workers.count) hotline endpoint(s)",
+                             level: .info, fields: [JournalFields.alertID: .string(alert.id)])
+            }
+            for worker in workers { worker.wake.signal() }
+            backlogCache.refresh()
+        }
+    }
+
+    private static func signer(for endpoint: HotlineEndpoint, environment: [String: String], audit: AuditLog) throws -> WebhookSigner? {
+        var file = endpoint.secretFile
+        if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"], FileSystem.isRegularFile(credentials + "/hotline-secret") {
+            file = credentials + "/hotline-secret"
+        }
+        guard let file else {
+            audit.logger.warning("hotline \(endpoint.name) has no secret (secret_file or the hotline-secret credential): its alerts are sent unsigned")
+            return nil
+        }
+        let bytes = try FileSystem.readSecret(file)
+        do {
+            return try WebhookSigner(secret: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw DaemonError("\(file): \(error)")
+        }
+    }
+
+    private static func hostname() -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        _ = buffer.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: CChar.self) { gethostname($0.baseAddress!, $0.count) } }
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    }
+}
+
+/// The undelivered count and oldest age per endpoint, re-read after every commit and delivery so
+/// `status` and `STATUS=` never query the database.
+final class BacklogCache: Sendable {
+    private let outbox: AlertOutbox
+    private let changed: @Sendable () -> Void
+    private let cache = Mutex<[String: (count: Int, oldest: WallInstant)]>([:])
+
+    init(outbox: AlertOutbox, changed: @escaping @Sendable () -> Void) {
+        self.outbox = outbox
+        self.changed = changed
+    }
+
+    var snapshot: [String: (count: Int, oldest: WallInstant)] { cache.withLock { $0 } }
+
+    func refresh() {
+        if let backlog = try? outbox.backlog() { cache.withLock { $0 = backlog } }
+        changed()
+    }
+}

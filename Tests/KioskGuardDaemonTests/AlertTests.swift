@@ -1,0 +1,117 @@
+import Foundation
+@testable import KioskGuardDaemon
+import KioskGuardCore
+import Testing
+
+@Suite("Alerts: signing, body, retry policy, outbox")
+struct AlertTests {
+    @Test("signing reproduces the Standard Webhooks specification's published test vector")
+    func standardWebhooksVector() throws {
+        let signer = try WebhookSigner(secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        let signature = signer.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array(#"{"test": 2432232314}"#.utf8))
+        #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+
+    @Test("secrets that are not whsec_ and base64 are refused without echoing them", arguments: [
+        "", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!", "whsec_c2hvcnQ=",
+    ])
+    func badSecrets(secret: String) {
+        do {
+            _ = try WebhookSigner(secret: secret)
+            Issue.record("accepted \(secret)")
+        } catch {
+            #expect(!error.description.contains("MfKQ9r8"))
+        }
+    }
+
+    @Test("an anomaly becomes a CloudEvents 1.0 structured body with pseudonyms only")
+    func cloudEvent() throws {
+        let detected = WallInstant(nanosecondsSinceEpoch: 1_795_748_967_123_000_000)
+        let anomaly = Anomaly(kind: .accountMultipleSubjects, terminal: "counter-1", session: SessionID("s-1"), subject: Pseudonym(high: 1, low: 2),
+                              account: Pseudonym(high: 3, low: 4), detectedAt: detected, details: [AnomalyDetail("other_subject", "p:x")])
+        let alert = AlertBody.alert(for: anomaly, host: "kiosk-7", id: "a-1")
+        let json = try #require(JSONSerialization.jsonObject(with: Data(alert.body)) as? [String: Any])
+        #expect(json["specversion"] as? String == "1.0")
+        #expect(json["id"] as? String == "a-1")
+        #expect(json["source"] as? String == "urn:kioskguard:kiosk-7")
+        #expect(json["type"] as? String == "kioskguard.anomaly.account.multiple-subjects")
+        // Python: datetime.fromtimestamp(1795748967.123, timezone.utc) is 2026-11-27T03:09:27.123Z.
+        #expect(json["time"] as? String == "2026-11-27T03:09:27.123Z")
+        #expect(json["datacontenttype"] as? String == "application/json")
+        let data = try #require(json["data"] as? [String: Any])
+        #expect(data["severity"] as? String == "critical")
+        #expect(data["subject"] as? String == Pseudonym(high: 1, low: 2).description)
+        #expect(data["account"] as? String == Pseudonym(high: 3, low: 4).description)
+        #expect(data["detected_at"] as? String == json["time"] as? String)
+        #expect((data["details"] as? [String: String]) == ["other_subject": "p:x"])
+    }
+
+    @Test("a body over 64 KiB is impossible: details are dropped, identifiers kept")
+    func bodyCap() throws {
+        let huge = (0..<200).map { AnomalyDetail("session", String(repeating: "s", count: 500) + "\($0)") }
+            + (0..<200).map { AnomalyDetail("other_\($0)", String(repeating: "x", count: 500)) }
+        let anomaly = Anomaly(kind: .guardRestarted, subject: Pseudonym(high: 9, low: 9), detectedAt: WallInstant(nanosecondsSinceEpoch: 0), details: huge)
+        let alert = AlertBody.alert(for: anomaly, host: "h")
+        #expect(alert.body.count <= AlertBody.maxBodySize)
+        let json = try #require(JSONSerialization.jsonObject(with: Data(alert.body)) as? [String: Any])
+        let data = try #require(json["data"] as? [String: Any])
+        #expect(data["details_truncated"] as? Bool == true)
+        #expect(data["subject"] as? String == Pseudonym(high: 9, low: 9).description)
+    }
+
+    @Test("RFC 3339 in UTC, including before 1970 and leap days", arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"), (951_782_400_500_000_000, "2000-02-29T00:00:00.500Z"),
+        (-1_000_000_000, "1969-12-31T23:59:59.000Z"), (4_102_444_799_999_000_000, "2099-12-31T23:59:59.999Z"),
+    ])
+    func rfc3339(nanoseconds: Int64, expected: String) {
+        #expect(RFC3339.format(WallInstant(nanosecondsSinceEpoch: nanoseconds)) == expected)
+    }
+
+    @Test("backoff is full jitter under an exponential ceiling, capped")
+    func backoff() {
+        let policy = RetryPolicy(base: .seconds(1), cap: .seconds(300))
+        var generator = SystemRandomNumberGenerator()
+        for attempts in 1...30 {
+            let ceiling = min(Duration.seconds(300), .seconds(1 << min(attempts - 1, 20)))
+            for _ in 0..<50 {
+                let delay = policy.backoff(afterAttempts: attempts, using: &generator)
+                #expect(delay >= .zero && delay <= ceiling, "attempt \(attempts): \(delay)")
+            }
+        }
+        let late = (0..<200).map { _ in policy.backoff(afterAttempts: 30, using: &generator) }
+        #expect(late.contains { $0 > .seconds(150) } && late.contains { $0 < .seconds(150) }, "jitter spreads over the whole range")
+    }
+
+    @Test("Retry-After as seconds or an HTTP-date; unreadable values are ignored")
+    func retryAfter() {
+        let policy = RetryPolicy()
+        let now = WallInstant(nanosecondsSinceEpoch: 784_111_777_000_000_000)  // Sun, 06 Nov 1994 08:49:37 GMT
+        #expect(policy.retryAfter("120", now: now) == .seconds(120))
+        #expect(policy.retryAfter("Sun, 06 Nov 1994 08:49:47 GMT", now: now) == .seconds(10))
+        #expect(policy.retryAfter("Sun, 06 Nov 1994 08:49:27 GMT", now: now) == .zero)
+        #expect(policy.retryAfter("999999999", now: now) == .seconds(3600))
+        #expect(policy.retryAfter("soon", now: now) == nil)
+        #expect(policy.retryAfter("-5", now: now) == nil)
+    }
+
+    @Test("the outbox keeps detection order per endpoint and tracks each endpoint apart")
+    func outbox() async throws {
+        let directory = NSTemporaryDirectory() + "kioskguard-outbox-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let outbox = try AlertOutbox(directory: directory)
+        let now = WallInstant(nanosecondsSinceEpoch: 1_000_000_000_000)
+        let alerts = (1...3).map { Alert(id: "a\($0)", type: "t", detectedAt: now, body: Array("{\"n\":\($0)}".utf8)) }
+        try await outbox.enqueue(alerts, endpoints: ["primary", "backup"], at: now)
+        let first = try #require(try outbox.nextDelivery(for: "primary"))
+        #expect(first.alert.id == "a1" && first.alert.body == Array("{\"n\":1}".utf8))
+        try await outbox.markFailed(first.sequence, endpoint: "primary", error: "HTTP 500", status: 500, nextAttempt: now + .seconds(5))
+        #expect(try outbox.nextDelivery(for: "primary")?.alert.id == "a1", "a failed head stays at the head: order is kept")
+        try await outbox.markDelivered(first.sequence, endpoint: "primary", status: 200, at: now)
+        #expect(try outbox.nextDelivery(for: "primary")?.alert.id == "a2")
+        #expect(try outbox.nextDelivery(for: "backup")?.alert.id == "a1")
+        let backlog = try outbox.backlog()
+        #expect(backlog["primary"]?.count == 2 && backlog["backup"]?.count == 3)
+        try await outbox.prune(deliveredBefore: now + .seconds(1))
+        #expect(try outbox.nextDelivery(for: "backup")?.alert.id == "a1", "alerts pending anywhere are never pruned")
+    }
+}
