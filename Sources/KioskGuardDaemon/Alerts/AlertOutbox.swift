@@ -53,36 +53,30 @@ public final class AlertOutbox: Sendable {
     /// Opens (creating if needed) the outbox in `directory`.
     public init(directory: String) throws {
         path = directory + "/outbox.sqlite"
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        database = try DatabaseQueue(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.create(table: "alert") { table in
-                table.autoIncrementedPrimaryKey("sequence")
-                table.column("id", .text).notNull().unique()
-                table.column("type", .text).notNull()
-                table.column("detected_at_ns", .integer).notNull()
-                table.column("queued_at_ns", .integer).notNull()
-                table.column("body", .blob).notNull()
+        database = try SQLiteDatabase.open(path, durability: .powerLoss) { migrator in
+            migrator.registerMigration("v1") { db in
+                try db.create(table: "alert") { table in
+                    table.autoIncrementedPrimaryKey("sequence")
+                    table.column("id", .text).notNull().unique()
+                    table.column("type", .text).notNull()
+                    table.column("detected_at_ns", .integer).notNull()
+                    table.column("queued_at_ns", .integer).notNull()
+                    table.column("body", .blob).notNull()
+                }
+                try db.create(table: "delivery") { table in
+                    table.column("sequence", .integer).notNull().references("alert", onDelete: .cascade)
+                    table.column("endpoint", .text).notNull()
+                    table.column("attempts", .integer).notNull().defaults(to: 0)
+                    table.column("next_attempt_ns", .integer).notNull().defaults(to: 0)
+                    table.column("last_error", .text)
+                    table.column("last_status", .integer)
+                    table.column("delivered_at_ns", .integer)
+                    table.column("stalled", .boolean).notNull().defaults(to: false)
+                    table.primaryKey(["sequence", "endpoint"])
+                }
+                try db.create(index: "delivery_pending", on: "delivery", columns: ["endpoint", "delivered_at_ns", "sequence"])
             }
-            try db.create(table: "delivery") { table in
-                table.column("sequence", .integer).notNull().references("alert", onDelete: .cascade)
-                table.column("endpoint", .text).notNull()
-                table.column("attempts", .integer).notNull().defaults(to: 0)
-                table.column("next_attempt_ns", .integer).notNull().defaults(to: 0)
-                table.column("last_error", .text)
-                table.column("last_status", .integer)
-                table.column("delivered_at_ns", .integer)
-                table.column("stalled", .boolean).notNull().defaults(to: false)
-                table.primaryKey(["sequence", "endpoint"])
-            }
-            try db.create(index: "delivery_pending", on: "delivery", columns: ["endpoint", "delivered_at_ns", "sequence"])
         }
-        try migrator.migrate(database)
     }
 
     /// Commits `alerts` for every endpoint in one transaction; returns once they are durable.

@@ -16,29 +16,23 @@ public final class StateStore {
     /// Opens (creating if needed) the store in `directory`.
     public init(directory: String) throws {
         path = directory + "/state.sqlite"
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        database = try DatabaseQueue(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.create(table: "open_session") { table in
-                table.column("terminal", .text).notNull()
-                table.column("session", .text).notNull()
-                table.column("subject", .text).notNull()
-                table.column("begun_at_ns", .integer).notNull()
-                table.primaryKey(["terminal", "session"])
-            }
-            try db.create(table: "account_link") { table in
-                table.column("account", .text).notNull()
-                table.column("subject", .text).notNull()
-                table.column("linked_at_ns", .integer).notNull()
-                table.primaryKey(["account", "subject"])
+        database = try SQLiteDatabase.open(path, durability: .processCrash) { migrator in
+            migrator.registerMigration("v1") { db in
+                try db.create(table: "open_session") { table in
+                    table.column("terminal", .text).notNull()
+                    table.column("session", .text).notNull()
+                    table.column("subject", .text).notNull()
+                    table.column("begun_at_ns", .integer).notNull()
+                    table.primaryKey(["terminal", "session"])
+                }
+                try db.create(table: "account_link") { table in
+                    table.column("account", .text).notNull()
+                    table.column("subject", .text).notNull()
+                    table.column("linked_at_ns", .integer).notNull()
+                    table.primaryKey(["account", "subject"])
+                }
             }
         }
-        try migrator.migrate(database)
     }
 
     /// The sessions that were open when the daemon last stopped.
