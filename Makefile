@@ -3,8 +3,9 @@ SWIFT ?= swift
 # Debian's python, which has python3-dbusmock; the integration tier runs on it.
 PYTHON ?= /usr/bin/python3
 BUILD_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev
-# The integration tier: journald and its tools, D-Bus with the logind mock, runuser, pytest.
-TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest libglib2.0-bin util-linux
+# The integration tier: journald and its tools, D-Bus with the logind mock, runuser, pytest,
+# openssl for the TLS hotline receiver.
+TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest libglib2.0-bin util-linux openssl
 
 .PHONY: run test test-unit test-integration build bench packages clean
 

@@ -119,7 +119,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kioskguard-bench",
-            dependencies: ["KioskGuardCore", "KioskGuardProtocol", "KioskGuardTesting"],
+            dependencies: ["KioskGuardCore", "KioskGuardProtocol", "KioskGuardTesting", "KioskGuardDaemon"],
             path: "Benchmarks/kioskguard-bench",
             swiftSettings: swiftSettings
         ),

@@ -15,6 +15,10 @@ the moment epoll reports it readable minus (the moment its session.begin was sen
 bound on the daemon's lateness, since it includes the begin's transit and the lock's delivery.
 Reports p50, p99 and max.
 
+alerts: a local HTTP receiver stands in for the hotline; one terminal raises N card swaps at a
+steady rate; each alert's latency is its arrival at the receiver minus the moment the swapping
+card.inserted was sent (detection happens on receipt). Reports p50, p99 and max.
+
 The daemon binary defaults to the release build (.build/release/kioskguardd).
 """
 import argparse
@@ -33,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_daemon(directory, terminals, policy, binary, log_target="journal"):
+def start_daemon(directory, terminals, policy, binary, log_target="journal", extra=""):
     key = directory / "pseudonym.key"
     key.write_bytes(bytes(range(32)))
     key.chmod(0o600)
@@ -43,7 +47,7 @@ def start_daemon(directory, terminals, policy, binary, log_target="journal"):
     lines += [f'{k} = "{v}"' for k, v in policy.items()]
     for index in range(terminals):
         lines += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]']
-    (directory / "kioskguard.toml").write_text("\n".join(lines) + "\n")
+    (directory / "kioskguard.toml").write_text("\n".join(lines) + "\n" + extra)
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(directory / "notify.sock"))
     env = dict(os.environ, NOTIFY_SOCKET=str(directory / "notify.sock"))
@@ -178,9 +182,59 @@ def lock_delay(args, directory):
         daemon.wait()
 
 
+def alerts(args, directory):
+    import http.server
+    import threading
+    arrivals = {}
+    done = threading.Event()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            now = time.monotonic()
+            session = json.loads(body)["data"].get("session")
+            if session and session not in arrivals:
+                arrivals[session] = now
+                if len(arrivals) == args.alerts:
+                    done.set()
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    extra = f'[[hotline]]\nname = "bench"\nurl = "http://127.0.0.1:{server.server_address[1]}/alerts"\n'
+    # pattern.recurring alerts carry no session, so only the card-swap alerts are timed.
+    daemon = start_daemon(directory, 1, {}, args.binary, args.log_target, extra)
+    try:
+        sock = connect_all(directory, 1)[0]
+        sent = {}
+        for index in range(args.alerts):
+            due = time.monotonic() + 1.0 / args.rate
+            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": "a"}).encode() + b"\n")
+            sent[f"s{index}"] = time.monotonic()
+            sock.sendall(json.dumps({"type": "card.inserted", "subject": f"b{index}"}).encode() + b"\n")
+            while time.monotonic() < due:
+                pass
+        assert done.wait(60), f"only {len(arrivals)} of {args.alerts} alerts arrived"
+        latencies = sorted(arrivals[s] - sent[s] for s in sent)
+        pick = lambda q: round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2)
+        return {"scenario": "alerts", "alerts": args.alerts, "rate_per_second": args.rate, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+                "max_ms": round(1000 * latencies[-1], 2)}
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+        server.shutdown()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["throughput", "lock-delay"])
+    parser.add_argument("scenario", choices=["throughput", "lock-delay", "alerts"])
+    parser.add_argument("--alerts", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=50.0, help="card swaps per second")
     parser.add_argument("--terminals", type=int, default=1000)
     parser.add_argument("--events", type=int, default=2000, help="activity lines per terminal")
     parser.add_argument("--sessions", type=int, default=10000)
@@ -190,7 +244,7 @@ def main():
     parser.add_argument("--binary", type=Path, default=ROOT / ".build" / "release" / "kioskguardd")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kioskguard-load-") as directory:
-        run = throughput if args.scenario == "throughput" else lock_delay
+        run = {"throughput": throughput, "lock-delay": lock_delay, "alerts": alerts}[args.scenario]
         print(json.dumps(run(args, Path(directory))))
 
 

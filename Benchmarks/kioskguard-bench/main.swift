@@ -5,6 +5,7 @@
 import Glibc
 #endif
 import KioskGuardCore
+import KioskGuardDaemon
 import KioskGuardProtocol
 import KioskGuardTesting
 
@@ -109,6 +110,29 @@ if CommandLine.arguments.dropFirst().first == "decode" {
     exit(0)
 }
 
+/// Durable enqueue into the real outbox (SQLite, WAL, synchronous=FULL, a real fsync per commit)
+/// in /tmp: alerts per second committed one per transaction, or `batch` per transaction.
+func outboxEnqueueRate(batch: Int) async throws -> Measurement {
+    var samples: [Double] = []
+    for run in 0..<3 {
+        let directory = "/tmp/kioskguard-bench-outbox-\(getpid())-\(batch)-\(run)"
+        mkdir(directory, 0o700)
+        defer { for file in ["outbox.sqlite", "outbox.sqlite-wal", "outbox.sqlite-shm"] { unlink(directory + "/" + file) }; rmdir(directory) }
+        let outbox = try AlertOutbox(directory: directory)
+        let anomaly = Anomaly(kind: .handoverCardSwap, terminal: "t", session: SessionID("s"), subject: Pseudonym(high: 1, low: 1),
+                              detectedAt: WallInstant(nanosecondsSinceEpoch: 0))
+        let count = 2_000
+        let alerts = (0..<count).map { _ in AlertBody.alert(for: anomaly, host: "bench") }
+        let start = ContinuousClock.now
+        for first in stride(from: 0, to: count, by: batch) {
+            try await outbox.enqueue(Array(alerts[first..<min(first + batch, count)]), endpoints: ["primary"],
+                                     at: WallInstant(nanosecondsSinceEpoch: 0))
+        }
+        samples.append(Double(count) / (nanoseconds(ContinuousClock.now - start) / 1e9))
+    }
+    return Measurement(name: "outbox: durable enqueue, \(batch) alert(s) per commit", unit: "alerts/s", samples: samples)
+}
+
 var rows: [Measurement] = []
 var notes: [String] = []
 for count in [1_000, 100_000] {
@@ -123,6 +147,8 @@ rows.append(decodeCost("activity", #"{"type":"activity","session":"session-123"}
 rows.append(decodeCost("session.begin", #"{"type":"session.begin","session":"session-123","subject":"310129-954F","auth":"card+pin"}"#))
 rows.append(decodeCost("step.request", #"{"type":"step.request","id":"r-17","session":"session-123","step":"bank-account","sensitive":true,"account":"FI21 1234 5600 0007 85"}"#))
 rows.append(encodeCost())
+rows.append(try await outboxEnqueueRate(batch: 1))
+rows.append(try await outboxEnqueueRate(batch: 100))
 
 print("| benchmark | min | median | max | unit |")
 print("|---|---|---|---|---|")
