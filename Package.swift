@@ -111,8 +111,8 @@ let package = Package(
         .executableTarget(
             name: "kioskguardctl",
             dependencies: [
-                "KioskGuardCore",
                 "KioskGuardProtocol",
+                "KioskGuardConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,11 +1,49 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `kioskguardctl`: inspect and act on kioskguardd, and review its journal.
+/// `kioskguardctl`: inspect and act on kioskguardd, and review what it recorded.
+///
+/// Exit codes: 0 ok, 1 refused or failed, 2 usage.
 @main
-struct KioskGuardControlCommand: ParsableCommand {
+struct KioskGuardControlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskguardctl",
         abstract: "Inspect and act on kioskguardd, and review what it recorded.",
-        version: "0.1.0"
+        discussion: "Exit codes: 0 ok, 1 refused or failed, 2 usage.",
+        version: "0.1.0",
+        subcommands: [
+            StatusCommand.self, TerminalsCommand.self, SessionsCommand.self, ShowCommand.self, LockCommand.self,
+            TerminateCommand.self, ReloadCommand.self, AlertsCommand.self, PseudonymCommand.self, CheckConfigCommand.self,
+        ]
     )
+
+    /// Runs the command, mapping argument-parser's usage exit (64) to the contract's 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CLIFailure {
+            printToStandardError("kioskguardctl: \(failure)")
+            Glibc.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printToStandardError(fullMessage(for: error))
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Writes one line to stderr.
+func printToStandardError(_ message: String) {
+    var line = Array((message.hasSuffix("\n") ? message : message + "\n").utf8)
+    _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 from kioskguard_client import KioskGuardClient  # noqa: E402
 
 DAEMON = Path(os.environ.get("KIOSKGUARDD", ROOT / ".build" / "debug" / "kioskguardd"))
+CTL = Path(os.environ.get("KIOSKGUARDCTL", ROOT / ".build" / "debug" / "kioskguardctl"))
 KEY = bytes(range(32))
 DEADLINE = 15.0
 
@@ -103,7 +104,7 @@ class JournalFollower:
 class Daemon:
     """One kioskguardd under test, with its own directory and configuration."""
 
-    def __init__(self, directory: Path, terminals, policy=None, extra="", env=None):
+    def __init__(self, directory: Path, terminals, policy=None, extra="", env=None, control=None):
         self.directory = directory
         self.events = directory / "run" / "events.sock"
         self.control_path = directory / "run" / "control.sock"
@@ -121,7 +122,7 @@ class Daemon:
             'log_target = "journal"',
             'hello_timeout = "5s"',
             "[control]",
-            "admin_groups = []",
+            *(control or ["admin_groups = []"]),
             "[policy]",
         ]
         lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}" for k, v in (policy or {}).items()]
@@ -185,6 +186,12 @@ class Daemon:
             sock.connect(str(self.control_path))
             sock.sendall((json.dumps({"id": "1", "verb": verb, **fields}) + "\n").encode())
             return json.loads(read_line(sock))
+
+    def ctl(self, *arguments, user=None, stdin=None):
+        """Runs kioskguardctl against this daemon (as `user` when given)."""
+        prefix = ["runuser", "-u", user, "--"] if user else []
+        return subprocess.run([*prefix, str(CTL), *arguments[:1], "--socket", str(self.control_path), *arguments[1:]],
+                              capture_output=True, text=True, input=stdin, timeout=DEADLINE)
 
     def kill(self, sig=signal.SIGKILL):
         self.process.send_signal(sig)

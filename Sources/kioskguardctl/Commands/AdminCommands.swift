@@ -1,0 +1,59 @@
+import ArgumentParser
+import KioskGuardProtocol
+
+/// Runs an admin verb and prints what the daemon did.
+private func act(_ options: GlobalOptions, _ request: ControlRequest) throws {
+    let result = try ControlConnection(path: options.socket).call(request, as: ActionResult.self)
+    if options.json { return Output.json(result) }
+    print(result.message)
+}
+
+/// `kioskguardctl lock TERMINAL|SESSION`.
+struct LockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lock", abstract: "Lock the open session of a terminal, or a session.")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "A terminal name or a session id.") var target: String
+
+    func run() throws { try act(options, ControlRequest(id: "lock", verb: .lock, target: target)) }
+}
+
+/// `kioskguardctl terminate SESSION`.
+struct TerminateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "terminate", abstract: "End an open session (reason admin).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The session id.") var session: String
+
+    func run() throws { try act(options, ControlRequest(id: "terminate", verb: .terminate, target: session)) }
+}
+
+/// `kioskguardctl reload`.
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reload", abstract: "Reload the daemon's configuration (a bad file is refused).")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws { try act(options, ControlRequest(id: "reload", verb: .reload)) }
+}
+
+/// `kioskguardctl pseudonym VALUE`: admin only, since it uses the host's pseudonym key.
+struct PseudonymCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pseudonym", abstract: "Print the pseudonym of a card, ID or account number.",
+        discussion: "Give '-' to read the value from standard input, so it does not appear in the process list or shell history."
+    )
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The identifier, or - to read it from standard input.") var value: String
+
+    func validate() throws {
+        guard !value.isEmpty else { throw ValidationError("the value is empty") }
+    }
+
+    func run() throws {
+        let identifier = value == "-" ? (readLine(strippingNewline: true) ?? "") : value
+        guard !identifier.isEmpty else { throw CLIFailure("no value on standard input") }
+        try act(options, ControlRequest(id: "pseudonym", verb: .pseudonym, target: identifier))
+    }
+}

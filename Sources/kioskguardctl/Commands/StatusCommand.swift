@@ -1,0 +1,25 @@
+import ArgumentParser
+import KioskGuardProtocol
+
+/// `kioskguardctl status`: the daemon at a glance.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's version, uptime, terminals, sessions and alert backlog.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let status = try ControlConnection(path: options.socket).call(ControlRequest(id: "status", verb: .status), as: StatusResult.self)
+        if options.json { return Output.json(status) }
+        print("kioskguardd \(status.version), up \(Output.seconds(status.uptimeSeconds))")
+        print("configuration: \(status.configFiles.isEmpty ? "built-in defaults" : status.configFiles.joined(separator: ", "))")
+        print("terminals: \(status.terminalsConnected) of \(status.terminalsConfigured) connected")
+        print("sessions: \(status.sessions["active", default: 0]) active, \(status.sessions["warned", default: 0]) warned, \(status.sessions["locked", default: 0]) locked")
+        if status.alertsPending.isEmpty {
+            print("alerts: no hotline endpoint configured")
+        }
+        for (endpoint, pending) in status.alertsPending.sorted(by: { $0.key < $1.key }) {
+            let oldest = status.oldestPendingSeconds[endpoint].map { ", oldest \(Output.seconds($0))" } ?? ""
+            print("alerts to \(endpoint): \(pending) pending\(oldest)")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import FoundationEssentials
+
+/// Prints results for people (aligned tables) or scripts (JSON with sorted keys).
+enum Output {
+    /// Prints `rows` under `headers` with aligned columns; an empty table says so.
+    static func table(_ headers: [String], _ rows: [[String]], empty: String) {
+        guard !rows.isEmpty else {
+            print(empty)
+            return
+        }
+        let widths = headers.indices.map { column in ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }.joined(separator: "  ")
+        }
+        print(line(headers.map { $0.uppercased() }))
+        rows.forEach { print(line($0)) }
+    }
+
+    /// Prints `value` as pretty JSON with sorted keys: the stable shape scripts rely on.
+    static func json(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    }
+
+    /// "-" for an absent value.
+    static func cell(_ value: (some CustomStringConvertible)?) -> String {
+        value.map(\.description) ?? "-"
+    }
+
+    /// A duration in seconds as `1h02m`, `3m05s` or `42s`.
+    static func seconds(_ value: Int64?) -> String {
+        guard let value else { return "-" }
+        if value >= 3600 { return "\(value / 3600)h\(pad(value / 60 % 60))m" }
+        if value >= 60 { return "\(value / 60)m\(pad(value % 60))s" }
+        return "\(value)s"
+    }
+
+    private static func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}

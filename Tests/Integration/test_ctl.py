@@ -1,0 +1,97 @@
+"""kioskguardctl against the real daemon: every live verb, human and JSON output, exit codes,
+and the permissions of the control socket."""
+import json
+import os
+import subprocess
+
+from conftest import CTL, pseudonym, unique
+
+
+def test_status_terminals_sessions_and_show(daemons):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.send("card.inserted", subject="310129-954F")
+    client.ping()
+
+    status = daemon.ctl("status", "--json")
+    assert status.returncode == 0, status.stderr
+    parsed = json.loads(status.stdout)
+    assert parsed["terminals_connected"] == 1 and parsed["sessions"] == {"active": 1, "warned": 0, "locked": 0}
+    human = daemon.ctl("status")
+    assert "terminals: 1 of 1 connected" in human.stdout and "1 active, 0 warned, 0 locked" in human.stdout
+
+    terminals = json.loads(daemon.ctl("terminals", "--json").stdout)
+    assert terminals == [{"name": name, "connected": True, "session": "s-1", "card_present": True, "idle_timeout_seconds": 120}]
+    lines = daemon.ctl("terminals").stdout.splitlines()
+    assert lines[0].split() == ["TERMINAL", "APP", "SESSION", "CARD", "IDLE", "TIMEOUT"]
+    assert lines[1].split()[:4] == [name, "connected", "s-1", "present"]
+
+    sessions = json.loads(daemon.ctl("sessions", "--json").stdout)
+    assert sessions[0]["session"] == "s-1" and sessions[0]["subject"] == pseudonym("310129-954F") and sessions[0]["state"] == "active"
+    assert pseudonym("310129-954F") in daemon.ctl("sessions").stdout
+
+    shown = json.loads(daemon.ctl("show", "--json", "s-1").stdout)
+    assert shown["terminal"] == name
+    missing = daemon.ctl("show", "nope")
+    assert missing.returncode == 1 and "no open session 'nope'" in missing.stderr
+
+
+def test_lock_terminate_reload_and_pseudonym(daemons, journal):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    locked = daemon.ctl("lock", name)
+    assert locked.returncode == 0 and locked.stdout.strip() == f"lock {name}: done"
+    assert client.next_message() == {"type": "lock", "session": "s-1", "reason": "admin"}
+    again = daemon.ctl("lock", "s-1")
+    assert again.returncode == 1 and "already locked" in again.stderr
+    assert json.loads(daemon.ctl("terminate", "--json", "s-1").stdout) == {"message": "terminate s-1: done"}
+    assert client.next_message() == {"type": "terminate", "session": "s-1", "reason": "admin"}
+    assert daemon.ctl("reload").returncode == 0
+    assert journal.wait_for(KIOSKGUARD_EVENT="admin-action", KIOSKGUARD_REASON="terminate")["KIOSKGUARD_ADMIN_UID"] == "0"
+    # From standard input the number appears in neither argv nor shell history.
+    from_stdin = daemon.ctl("pseudonym", "-", stdin="310129-954F\n")
+    assert from_stdin.returncode == 0 and from_stdin.stdout.strip() == pseudonym("310129-954F")
+
+
+def open_control_socket(daemon):
+    """Lets every local user reach the socket, as a careless admin might: the daemon's own
+    group check (SO_PEERCRED) must still decide."""
+    os.chmod(daemon.control_path.parent, 0o755)
+    os.chmod(daemon.control_path, 0o666)
+
+
+def test_readers_may_read_but_not_act(daemons):
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], control=['admin_groups = ["root"]', 'read_groups = ["nogroup"]']).start()
+    open_control_socket(daemon)
+    reader = daemon.ctl("status", user="nobody")
+    assert reader.returncode == 0, reader.stderr
+    refused = daemon.ctl("lock", "anything", user="nobody")
+    assert refused.returncode == 1 and "'lock' needs root or membership in root" in refused.stderr
+
+
+def test_outsiders_may_do_nothing(daemons, journal):
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}]).start()
+    open_control_socket(daemon)
+    outsider = daemon.ctl("status", user="nobody")
+    assert outsider.returncode == 1 and "'status' needs root" in outsider.stderr
+    assert journal.wait_for(KIOSKGUARD_EVENT="terminal-denied", KIOSKGUARD_PEER_UID="65534")["PRIORITY"] == "4"
+
+
+def test_errors_and_exit_codes(workdir, daemons):
+    absent = subprocess.run([str(CTL), "status", "--socket", str(workdir / "none.sock")], capture_output=True, text=True)
+    assert absent.returncode == 1 and "kioskguardd is not running: nothing listens on" in absent.stderr
+    usage = subprocess.run([str(CTL), "lock"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Missing expected argument" in usage.stderr
+    unknown = subprocess.run([str(CTL), "explode"], capture_output=True, text=True)
+    assert unknown.returncode == 2
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}])
+    good = subprocess.run([str(CTL), "check-config", "--json", str(daemon.config)], capture_output=True, text=True)
+    assert good.returncode == 0 and json.loads(good.stdout)["valid"] is True
+    daemon.config.write_text(daemon.config.read_text() + "\n[bogus]\n")
+    bad = subprocess.run([str(CTL), "check-config", str(daemon.config)], capture_output=True, text=True)
+    assert bad.returncode == 1 and f"{daemon.config}:" in bad.stderr and "bogus: unknown key" in bad.stderr
