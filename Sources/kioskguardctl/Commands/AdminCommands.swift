@@ -1,13 +1,6 @@
 import ArgumentParser
 import KioskGuardProtocol
 
-/// Runs an admin verb and prints what the daemon did.
-private func act(_ options: GlobalOptions, _ request: ControlRequest) throws {
-    let result = try ControlConnection(path: options.socket).call(request, as: ActionResult.self)
-    if options.json { return Output.json(result) }
-    print(result.message)
-}
-
 /// `kioskguardctl lock TERMINAL|SESSION`.
 struct LockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lock", abstract: "Lock the open session of a terminal, or a session.")

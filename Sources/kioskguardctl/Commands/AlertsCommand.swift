@@ -31,11 +31,7 @@ struct AlertsRetryCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        let result = try ControlConnection(path: options.socket).call(ControlRequest(id: "retry", verb: .alertsRetry), as: ActionResult.self)
-        if options.json { return Output.json(result) }
-        print(result.message)
-    }
+    func run() throws { try act(options, ControlRequest(id: "retry", verb: .alertsRetry)) }
 }
 
 /// Queue a signed test alert through the normal path.
@@ -44,9 +40,5 @@ struct AlertsTestCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        let result = try ControlConnection(path: options.socket).call(ControlRequest(id: "test", verb: .alertsTest), as: ActionResult.self)
-        if options.json { return Output.json(result) }
-        print(result.message)
-    }
+    func run() throws { try act(options, ControlRequest(id: "test", verb: .alertsTest)) }
 }

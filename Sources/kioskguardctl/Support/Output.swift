@@ -1,4 +1,12 @@
 import FoundationEssentials
+import KioskGuardProtocol
+
+/// Runs a verb that acts and prints what the daemon did.
+func act(_ options: GlobalOptions, _ request: ControlRequest) throws {
+    let result = try ControlConnection(path: options.socket).call(request, as: ActionResult.self)
+    if options.json { return Output.json(result) }
+    print(result.message)
+}
 
 /// Prints results for people (aligned tables) or scripts (JSON with sorted keys).
 enum Output {
