@@ -9,6 +9,7 @@
 //   CSystemd / Systemd  libsystemd through a small C shim, and its Swift wrapper
 //   CKioskGuardShims    C for what Swift cannot call (variadic syscall)
 //   KioskGuardDaemon    the I/O adapters: sockets, journal, state store, lock actions, services
+//   KioskGuardReview    reading the journal back: history, report, audit (for kioskguardctl)
 //   KioskGuardClient    the library kiosk apps link
 //   kioskguardd / kioskguardctl   the daemon and the admin CLI
 import PackageDescription
@@ -88,6 +89,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KioskGuardReview",
+            dependencies: ["Systemd"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KioskGuardClient",
             dependencies: [
                 "KioskGuardProtocol",
@@ -113,6 +119,7 @@ let package = Package(
             dependencies: [
                 "KioskGuardProtocol",
                 "KioskGuardConfiguration",
+                "KioskGuardReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -146,6 +153,11 @@ let package = Package(
         .testTarget(
             name: "KioskGuardDaemonTests",
             dependencies: ["KioskGuardDaemon", "KioskGuardConfiguration", "KioskGuardCore", "KioskGuardProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardReviewTests",
+            dependencies: ["KioskGuardReview"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

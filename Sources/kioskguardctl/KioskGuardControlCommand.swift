@@ -15,7 +15,8 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             StatusCommand.self, TerminalsCommand.self, SessionsCommand.self, ShowCommand.self, LockCommand.self,
-            TerminateCommand.self, ReloadCommand.self, AlertsCommand.self, PseudonymCommand.self, CheckConfigCommand.self,
+            TerminateCommand.self, ReloadCommand.self, AlertsCommand.self, PseudonymCommand.self, HistoryCommand.self,
+            ReportCommand.self, AuditCommand.self, CheckConfigCommand.self,
         ]
     )
 

@@ -33,6 +33,13 @@ enum Output {
         if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
     }
 
+    /// Prints `value` as one compact JSON line (for streams).
+    static func jsonLine(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    }
+
     /// "-" for an absent value.
     static func cell(_ value: (some CustomStringConvertible)?) -> String {
         value.map(\.description) ?? "-"

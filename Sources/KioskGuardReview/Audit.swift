@@ -1,0 +1,92 @@
+/// Re-runs the handover and account rules over journal history, across hosts: an account
+/// registered by two people is found however far apart the registrations were, and whichever
+/// kiosks they were made at.
+public struct Audit: Sendable {
+    /// One suspicious finding.
+    public struct Finding: Hashable, Sendable, Codable {
+        /// The rule: `account.multiple-subjects`, `handover.card-swap`, `handover.subject-mismatch`,
+        /// `handover.unclosed-session` or `step.on-inactive-session`.
+        public var rule: String
+        /// When the finding's deciding entry was written, microseconds since the epoch.
+        public var time: UInt64
+        /// Where.
+        public var host: String
+        /// The terminal, if any.
+        public var terminal: String?
+        /// The session, if any.
+        public var session: String?
+        /// The subject pseudonym concerned.
+        public var subject: String?
+        /// The account pseudonym concerned.
+        public var account: String?
+        /// The other subjects (account rule) or the next person (handover rules).
+        public var others: [String]
+        /// Every host involved (account rule: all hosts the account was registered on).
+        public var hosts: [String]
+    }
+
+    private struct Link: Hashable, Sendable {
+        var subject: String
+        var host: String
+        var terminal: String?
+        var session: String?
+        var time: UInt64
+    }
+
+    private var links: [String: [Link]] = [:]
+    private var supersededOn: [String: (subject: String?, session: String?, time: UInt64)] = [:]
+    private var handovers: [Finding] = []
+
+    /// An empty audit.
+    public init() {}
+
+    /// Feeds one entry, in time order.
+    public mutating func add(_ entry: ReviewEntry) {
+        let terminalKey = entry.host + "\u{0}" + (entry.terminal ?? "-")
+        switch entry.event {
+        case "step-done":
+            if let account = entry.account, let subject = entry.subject {
+                var list = links[account, default: []]
+                if !list.contains(where: { $0.subject == subject }) {
+                    list.append(Link(subject: subject, host: entry.host, terminal: entry.terminal, session: entry.session, time: entry.time))
+                    links[account] = list
+                }
+            }
+            if entry.reason == "inactive-session" {
+                handovers.append(finding("step.on-inactive-session", entry, others: []))
+            }
+        case "session-ended":
+            switch entry.reason {
+            case "card-swap": handovers.append(finding("handover.card-swap", entry, others: []))
+            case "subject-mismatch": handovers.append(finding("handover.subject-mismatch", entry, others: []))
+            case "superseded": supersededOn[terminalKey] = (entry.subject, entry.session, entry.time)
+            default: break
+            }
+        case "session-begun":
+            if let previous = supersededOn.removeValue(forKey: terminalKey), let subject = entry.subject, previous.subject != subject {
+                var found = finding("handover.unclosed-session", entry, others: [subject])
+                found.session = previous.session
+                found.subject = previous.subject
+                handovers.append(found)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Every finding: handovers in time order, then accounts linked to more than one subject.
+    public var findings: [Finding] {
+        let accounts = links.compactMap { account, list -> Finding? in
+            guard list.count > 1, let first = list.first else { return nil }
+            return Finding(rule: "account.multiple-subjects", time: list.last!.time, host: list.last!.host, terminal: list.last!.terminal,
+                           session: list.last!.session, subject: first.subject, account: account, others: list.dropFirst().map(\.subject),
+                           hosts: Array(Set(list.map(\.host))).sorted())
+        }.sorted { $0.time < $1.time }
+        return handovers + accounts
+    }
+
+    private func finding(_ rule: String, _ entry: ReviewEntry, others: [String]) -> Finding {
+        Finding(rule: rule, time: entry.time, host: entry.host, terminal: entry.terminal, session: entry.session, subject: entry.subject,
+                account: entry.account, others: others, hosts: [entry.host])
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import KioskGuardReview
+
+/// `kioskguardctl report`: per terminal, sessions, how they ended, forgotten logouts, anomalies.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Summarize sessions, forgotten logouts and anomalies per terminal.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    @OptionGroup var journal: JournalOptions
+    @Option(name: .long, help: "table, json or csv.") var format: Format = .table
+
+    func run() throws {
+        var report = Report()
+        try JournalOptions.stream(journal.query()) { entry in
+            report.add(entry)
+            return true
+        }
+        let terminals = report.terminals
+        switch format {
+        case .json:
+            Output.json(terminals)
+        case .csv:
+            print("host,terminal,sessions_begun,sessions_ended,abandoned,forgotten_logout_rate,anomalies,steps_denied")
+            for figures in terminals {
+                let anomalies = figures.anomalies.values.reduce(0, +)
+                print([figures.host, figures.terminal, String(figures.sessionsBegun), String(figures.sessionsEnded),
+                       String(figures.endedBy["abandoned", default: 0]), rate(figures.forgottenLogoutRate), String(anomalies),
+                       String(figures.stepsDenied)].map(csvField).joined(separator: ","))
+            }
+        case .table:
+            Output.table(["host", "terminal", "begun", "ended", "forgotten logouts", "ended by", "anomalies"], terminals.map { figures in
+                [figures.host, figures.terminal, String(figures.sessionsBegun), String(figures.sessionsEnded),
+                 "\(figures.endedBy["abandoned", default: 0]) (\(rate(figures.forgottenLogoutRate)))",
+                 figures.endedBy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                 figures.anomalies.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
+            }, empty: "no kioskguard entries in this period")
+        }
+    }
+
+    private func rate(_ value: Double) -> String {
+        let percent = (value * 1000).rounded() / 10
+        return "\(percent)%"
+    }
+
+    private func csvField(_ value: String) -> String {
+        value.contains(",") || value.contains("\"") ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import KioskGuardReview
+import Systemd
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where and when the journal verbs read: this host's journal, or journals collected from many
+/// hosts (`--directory`, `--file`), between `--since` and `--until`.
+struct JournalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read journal files in this directory (for example a systemd-journal-remote collector's).", valueName: "dir"))
+    var directory: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read this journal file (repeatable).", valueName: "file"))
+    var file: [String] = []
+
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only entries at or after this time: now, today, yesterday, -1h, 2026-11-27, \"2026-11-27 10:00\", @SECONDS.", valueName: "time"))
+    var since: String?
+
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only entries at or before this time (same forms as --since).", valueName: "time"))
+    var until: String?
+
+    func validate() throws {
+        if directory != nil && !file.isEmpty { throw ValidationError("give --directory or --file, not both") }
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, TimeExpression.parse(value, now: Self.now) == nil {
+                throw ValidationError("\(name) '\(value)': use now, today, yesterday, -1h, 2026-11-27, \"2026-11-27 10:00\" or @SECONDS")
+            }
+        }
+    }
+
+    /// The query these options describe.
+    func query() -> JournalQuery {
+        var query = JournalQuery()
+        if let directory { query.source = .directory(directory) } else if !file.isEmpty { query.source = .files(file) }
+        query.since = since.flatMap { TimeExpression.parse($0, now: Self.now) }
+        query.until = until.flatMap { TimeExpression.parse($0, now: Self.now) }
+        return query
+    }
+
+    /// Runs `query`, turning an unreadable journal into a one-line failure.
+    static func stream(_ query: JournalQuery, _ body: (ReviewEntry) throws -> Bool) throws {
+        do {
+            try query.forEach(body)
+        } catch let error as JournalReaderError {
+            throw CLIFailure(error.description)
+        }
+    }
+
+    static var now: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec / 1000)
+    }
+
+    /// Local time of `microseconds`, `2026-11-27 10:00:05`.
+    static func localTime(_ microseconds: UInt64) -> String {
+        var seconds = time_t(microseconds / 1_000_000)
+        var broken = tm()
+        localtime_r(&seconds, &broken)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(broken.tm_year + 1900)-\(two(broken.tm_mon + 1))-\(two(broken.tm_mday)) \(two(broken.tm_hour)):\(two(broken.tm_min)):\(two(broken.tm_sec))"
+    }
+}

@@ -1,0 +1,109 @@
+"""history, report and audit read the journal itself: entries the real daemon wrote through
+journald, and journals collected from several hosts (written here by systemd-journal-remote,
+the collector a fleet uses)."""
+import json
+import subprocess
+import time
+
+from conftest import CTL, pseudonym, unique
+
+SUBJECT_A, SUBJECT_B, ACCOUNT = "310129-954F", "280286-1234", "FI21 1234 5600 0007 85"
+
+
+def test_history_and_report_of_the_daemons_own_entries(daemons, journal):
+    name = unique()
+    since = f"@{int(time.time()) - 1}"
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}], policy={"terminate_after_lock": "1s"}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject=SUBJECT_A)
+    client.send("card.inserted", subject=SUBJECT_A)
+    client.send("card.inserted", subject=SUBJECT_B)
+    client.send("session.begin", session="s-2", subject=SUBJECT_B)
+    client.send("locked", session="s-2")
+    journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_SESSION="s-2", KIOSKGUARD_TERMINAL=name)
+
+    history = subprocess.run([str(CTL), "history", "--terminal", name, "--json"], capture_output=True, text=True, check=True)
+    entries = [json.loads(line) for line in history.stdout.splitlines()]
+    assert [(e["session"], e["event"]) for e in entries if e["event"].startswith("session")] == [
+        ("s-1", "session-begun"), ("s-1", "session-ended"), ("s-2", "session-begun"), ("s-2", "session-locked"), ("s-2", "session-ended")]
+    assert {e["subject"] for e in entries if e.get("session") == "s-1"} == {pseudonym(SUBJECT_A)}
+    by_subject = subprocess.run([str(CTL), "history", "--subject", pseudonym(SUBJECT_B), "--since", since, "--json"],
+                                capture_output=True, text=True, check=True)
+    assert {json.loads(line)["session"] for line in by_subject.stdout.splitlines()} == {"s-2"}
+    table = subprocess.run([str(CTL), "history", "--terminal", name], capture_output=True, text=True, check=True).stdout
+    assert table.splitlines()[0].split()[:3] == ["TIME", "HOST", "TERMINAL"] and "card-swap" in table
+
+    report = json.loads(subprocess.run([str(CTL), "report", "--since", since, "--format", "json"], capture_output=True, text=True,
+                                       check=True).stdout)
+    mine = next(r for r in report if r["terminal"] == name)
+    assert mine["sessions_begun"] == 2 and mine["sessions_ended"] == 2
+    assert mine["ended_by"] == {"card-swap": 1, "abandoned": 1} and mine["forgotten_logout_rate"] == 0.5
+    assert mine["anomalies"] == {"handover.card-swap": 1}
+    csv = subprocess.run([str(CTL), "report", "--since", since, "--format", "csv"], capture_output=True, text=True, check=True).stdout
+    assert any(line.split(",")[1:6] == [name, "2", "2", "1", "50.0%"] for line in csv.splitlines())
+
+
+def export_entry(host, seconds, **fields):
+    """One entry in journal export format, as journald would have stored it on `host`."""
+    lines = [f"__REALTIME_TIMESTAMP={seconds * 1_000_000}", "__MONOTONIC_TIMESTAMP=1", "_BOOT_ID=0123456789abcdef0123456789abcdef",
+             f"_HOSTNAME={host}", "SYSLOG_IDENTIFIER=kioskguardd", "MESSAGE=kioskguard entry"]
+    return "\n".join(lines + [f"{k}={v}" for k, v in fields.items()]) + "\n\n"
+
+
+def collect(directory, host, entries):
+    directory.mkdir(exist_ok=True)
+    subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", str(directory / f"{host}.journal"), "-"],
+                   input="".join(entries), text=True, check=True, capture_output=True)
+
+
+def test_audit_finds_an_account_linked_to_two_people_on_two_hosts_months_apart(workdir):
+    fleet = workdir / "fleet"
+    march, september = 1_709_280_000, 1_725_148_800
+    collect(fleet, "kiosk-a", [
+        export_entry("kiosk-a", march, KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL="counter-1", KIOSKGUARD_SESSION="s-1",
+                     KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_A)),
+        export_entry("kiosk-a", march + 60, KIOSKGUARD_EVENT="step-done", KIOSKGUARD_TERMINAL="counter-1", KIOSKGUARD_SESSION="s-1",
+                     KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_A), KIOSKGUARD_ACCOUNT=pseudonym(ACCOUNT), KIOSKGUARD_STEP="bank-account"),
+    ])
+    collect(fleet, "kiosk-b", [
+        export_entry("kiosk-b", september, KIOSKGUARD_EVENT="step-done", KIOSKGUARD_TERMINAL="counter-7", KIOSKGUARD_SESSION="s-9",
+                     KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_B), KIOSKGUARD_ACCOUNT=pseudonym(ACCOUNT), KIOSKGUARD_STEP="bank-account"),
+        export_entry("kiosk-b", september + 5, KIOSKGUARD_EVENT="step-done", KIOSKGUARD_TERMINAL="counter-7", KIOSKGUARD_SESSION="s-9",
+                     KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_B), KIOSKGUARD_ACCOUNT=pseudonym("DE89 3704 0044 0532 0130 00")),
+    ])
+    audit = subprocess.run([str(CTL), "audit", "--directory", str(fleet), "--json"], capture_output=True, text=True)
+    assert audit.returncode == 1, "findings make audit exit 1"
+    findings = json.loads(audit.stdout)
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding["rule"] == "account.multiple-subjects" and finding["account"] == pseudonym(ACCOUNT)
+    assert finding["subject"] == pseudonym(SUBJECT_A) and finding["others"] == [pseudonym(SUBJECT_B)]
+    assert finding["hosts"] == ["kiosk-a", "kiosk-b"]
+    one_host = subprocess.run([str(CTL), "audit", "--file", str(fleet / "kiosk-b.journal")], capture_output=True, text=True)
+    assert one_host.returncode == 0 and one_host.stdout.strip() == "no findings"
+    later = subprocess.run([str(CTL), "audit", "--directory", str(fleet), "--since", "2024-06-01"], capture_output=True, text=True)
+    assert later.returncode == 0, "before --since the first registration is not seen"
+
+
+def test_audit_of_the_daemons_own_handovers(daemons, journal):
+    name = unique()
+    since = f"@{int(time.time()) - 1}"
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject=SUBJECT_A)
+    client.send("step.done", session="s-1", step="bank-account", account=ACCOUNT)
+    client.send("session.begin", session="s-2", subject=SUBJECT_B)
+    client.send("step.done", session="s-2", step="bank-account", account=ACCOUNT)
+    journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="account.multiple-subjects", KIOSKGUARD_TERMINAL=name)
+    audit = subprocess.run([str(CTL), "audit", "--since", since, "--json"], capture_output=True, text=True)
+    findings = [f for f in json.loads(audit.stdout) if f.get("terminal") == name]
+    assert {f["rule"] for f in findings} == {"handover.unclosed-session", "account.multiple-subjects"}
+    unclosed = next(f for f in findings if f["rule"] == "handover.unclosed-session")
+    assert unclosed["session"] == "s-1" and unclosed["others"] == [pseudonym(SUBJECT_B)]
+
+
+def test_unreadable_journal_is_a_clear_error(workdir):
+    missing = subprocess.run([str(CTL), "history", "--file", str(workdir / "nope.journal")], capture_output=True, text=True)
+    assert missing.returncode == 1 and "cannot read journal files" in missing.stderr
+    bad_time = subprocess.run([str(CTL), "report", "--since", "next tuesday"], capture_output=True, text=True)
+    assert bad_time.returncode == 2 and "--since 'next tuesday'" in bad_time.stderr
