@@ -7,7 +7,7 @@ import subprocess
 from conftest import CTL, pseudonym, unique
 
 
-def test_status_terminals_sessions_and_show(daemons):
+def test_status_terminals_sessions_and_show(daemons, journal):
     name = unique()
     daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
     client = daemon.client(name)
@@ -33,9 +33,15 @@ def test_status_terminals_sessions_and_show(daemons):
     assert pseudonym("310129-954F") in daemon.ctl("sessions").stdout
 
     shown = json.loads(daemon.ctl("show", "--json", "s-1").stdout)
-    assert shown["terminal"] == name
+    assert shown["open"]["terminal"] == name
+    assert [e["event"] for e in shown["timeline"]] == ["session-begun"]
+    client.send("session.end", session="s-1", reason="completed")
+    journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=name)
+    ended = json.loads(daemon.ctl("show", "--json", "--terminal", name, "s-1").stdout)
+    assert ended["open"] is None and [e["event"] for e in ended["timeline"]] == ["session-begun", "session-ended"]
+    assert "session s-1 is not open" in daemon.ctl("show", "--terminal", name, "s-1").stdout
     missing = daemon.ctl("show", "nope")
-    assert missing.returncode == 1 and "no open session 'nope'" in missing.stderr
+    assert missing.returncode == 1 and "no session 'nope' is open or in the journal" in missing.stderr
 
 
 def test_lock_terminate_reload_and_pseudonym(daemons, journal):

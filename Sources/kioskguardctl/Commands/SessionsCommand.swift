@@ -1,5 +1,6 @@
 import ArgumentParser
 import KioskGuardProtocol
+import KioskGuardReview
 
 /// `kioskguardctl sessions`: every open session.
 struct SessionsCommand: ParsableCommand {
@@ -17,19 +18,53 @@ struct SessionsCommand: ParsableCommand {
     }
 }
 
-/// `kioskguardctl show SESSION`: one open session.
+/// `kioskguardctl show SESSION`: one session's state (while open) and its timeline so far.
 struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one open session.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one session: its state while open, and its timeline from the journal.",
+        discussion: "The timeline is read from this host's journal, so ended sessions can be shown too."
+    )
 
     @OptionGroup var options: GlobalOptions
+    @Option(name: .long, help: "The session's terminal, when session ids repeat across terminals.") var terminal: String?
     @Argument(help: "The session id.") var session: String
 
+    /// The JSON shape of `show --json`: `open` is null once the session has ended.
+    struct Shown: Encodable {
+        let open: SessionRow?
+        let timeline: [ReviewEntry]
+
+        enum CodingKeys: String, CodingKey { case open, timeline }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(open, forKey: .open)
+            try container.encode(timeline, forKey: .timeline)
+        }
+    }
+
     func run() throws {
-        let row = try ControlConnection(path: options.socket).call(ControlRequest(id: "show", verb: .show, target: session), as: SessionRow.self)
-        if options.json { return Output.json(row) }
-        print("session \(row.session) on \(row.terminal)")
-        print("subject: \(row.subject)")
-        print("state: \(row.state)\(row.lockReason.map { " (\($0))" } ?? "")")
-        print("idle for: \(Output.seconds(row.idleSeconds)); next transition in: \(Output.seconds(row.nextTransitionSeconds))")
+        // The daemon knows the live state of open sessions; an ended one is only in the journal.
+        let open = try? ControlConnection(path: options.socket).call(ControlRequest(id: "show", verb: .show, target: session), as: SessionRow.self)
+        var query = JournalQuery()
+        query.session = session
+        query.terminal = terminal ?? open?.terminal
+        var timeline: [ReviewEntry] = []
+        try JournalOptions.stream(query) { entry in
+            timeline.append(entry)
+            return timeline.count < 10_000
+        }
+        guard open != nil || !timeline.isEmpty else { throw CLIFailure("no session '\(session)' is open or in the journal") }
+        if options.json { return Output.json(Shown(open: open, timeline: timeline)) }
+        if let row = open {
+            print("session \(row.session) on \(row.terminal): \(row.state)\(row.lockReason.map { " (\($0))" } ?? "")")
+            print("subject \(row.subject); idle for \(Output.seconds(row.idleSeconds)); next transition in \(Output.seconds(row.nextTransitionSeconds))")
+        } else {
+            print("session \(session) is not open")
+        }
+        Output.table(["time", "event", "detail"], timeline.map { entry in
+            let detail = [entry.state, entry.reason, entry.anomaly, entry.step, entry.account].compactMap { $0 }.joined(separator: " ")
+            return [JournalOptions.localTime(entry.time), entry.event, detail.isEmpty ? "-" : detail]
+        }, empty: "no journal entries for this session")
     }
 }

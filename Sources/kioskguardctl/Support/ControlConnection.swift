@@ -54,7 +54,9 @@ struct ControlConnection {
         var remaining = request[...]
         while !remaining.isEmpty {
             let sent = remaining.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { throw CLIFailure("the daemon closed the connection") }
+            // The daemon may have answered (a refusal) and closed before the request was written:
+            // read what it said.
+            guard sent > 0 else { break }
             remaining = remaining.dropFirst(sent)
         }
         var response: [UInt8] = []
