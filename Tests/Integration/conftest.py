@@ -190,7 +190,7 @@ class Daemon:
     def ctl(self, *arguments, user=None, stdin=None):
         """Runs kioskguardctl against this daemon (as `user` when given)."""
         prefix = ["runuser", "-u", user, "--"] if user else []
-        return subprocess.run([*prefix, str(CTL), *arguments[:1], "--socket", str(self.control_path), *arguments[1:]],
+        return subprocess.run([*prefix, str(CTL), *arguments, "--socket", str(self.control_path)],
                               capture_output=True, text=True, input=stdin, timeout=DEADLINE)
 
     def kill(self, sig=signal.SIGKILL):

@@ -138,16 +138,21 @@ def test_admins_can_send_a_test_alert_and_see_the_backlog(daemons, workdir, jour
     hotline.start()
     name = unique()
     daemon = alerting_daemon(daemons, workdir, hotline, name).start()
-    reply = daemon.control("alerts.test")
-    assert reply["ok"], reply
+    queued = daemon.ctl("alerts", "test")
+    assert queued.returncode == 0, queued.stderr
     request = hotline.wait_for(lambda requests: requests)[0]
     assert request.json["type"] == "kioskguard.test" and request.signature_valid
-    assert request.json["id"] in reply["result"]["message"]
+    assert queued.stdout.strip() == f"test alert {request.json['id']} queued"
     journal.wait_for(KIOSKGUARD_EVENT="alert-delivered")
-    rows = daemon.control("alerts")["result"]
+    rows = json.loads(daemon.ctl("alerts", "--json").stdout)
     assert rows[0]["id"] == request.json["id"] and rows[0]["state"] == "delivered" and rows[0]["endpoint"] == "primary"
-    assert daemon.control("alerts", pending=True)["result"] == []
-    assert daemon.control("alerts.retry")["ok"]
+    assert json.loads(daemon.ctl("alerts", "--pending", "--json").stdout) == []
+    assert daemon.ctl("alerts", "--pending").stdout.strip() == "no alerts are pending"
+    table = daemon.ctl("alerts").stdout.splitlines()
+    assert table[0].split()[:4] == ["ALERT", "TYPE", "ENDPOINT", "STATE"] and "delivered" in table[1]
+    assert daemon.ctl("alerts", "retry").stdout.strip() == "every pending alert is due now"
+    status = json.loads(daemon.ctl("status", "--json").stdout)
+    assert status["alerts_pending"] == {"primary": 0}
 
 
 def test_kill_nine_in_a_loop_loses_no_alert(daemons, workdir, journal, hotline):

@@ -101,3 +101,14 @@ def test_errors_and_exit_codes(workdir, daemons):
     daemon.config.write_text(daemon.config.read_text() + "\n[bogus]\n")
     bad = subprocess.run([str(CTL), "check-config", str(daemon.config)], capture_output=True, text=True)
     assert bad.returncode == 1 and f"{daemon.config}:" in bad.stderr and "bogus: unknown key" in bad.stderr
+
+
+def test_completions_are_generated_from_the_current_commands():
+    """packaging/completions come from the argument parsers (scripts/generate-docs.sh); a command
+    changed without regenerating them fails here."""
+    root = CTL.parents[2]
+    for tool in ["kioskguardctl", "kioskguardd"]:
+        binary = CTL.parent / tool
+        for shell, name in [("bash", f"{tool}.bash"), ("zsh", f"_{tool}")]:
+            generated = subprocess.run([str(binary), "--generate-completion-script", shell], capture_output=True, text=True, check=True).stdout
+            assert generated == (root / "packaging" / "completions" / name).read_text(), f"run scripts/generate-docs.sh ({name})"
