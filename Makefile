@@ -7,7 +7,7 @@ BUILD_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev
 # openssl for the TLS hotline receiver.
 TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest libglib2.0-bin util-linux openssl systemd-journal-remote
 
-.PHONY: run test test-unit test-integration build bench packages clean
+.PHONY: run test test-unit test-integration build bench demo packages clean
 
 packages:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
@@ -34,6 +34,12 @@ test-integration: packages
 	$(SWIFT) build --product kioskguardd
 	@scripts/ensure-journald.sh
 	$(PYTHON) -m pytest Tests/Integration -q
+
+## Replays the incident kioskguard exists to stop, with the real daemon (under a minute).
+demo: build
+	$(SWIFT) build --product kioskguardctl
+	@scripts/ensure-journald.sh 2>/dev/null || true
+	$(PYTHON) examples/demo.py
 
 ## Runs the micro-benchmarks in release mode (not part of the test suite).
 bench: packages

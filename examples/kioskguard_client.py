@@ -22,8 +22,9 @@ import threading
 
 
 class KioskGuardClient:
-    def __init__(self, path, terminal, client="kioskguard_client.py/1", on_message=None, timeout=10.0):
+    def __init__(self, path, terminal, client="kioskguard_client.py/1", on_message=None, timeout=10.0, confirm_locks=True):
         self.timeout = timeout
+        self.confirm_locks = confirm_locks
         self.on_message = on_message or (lambda message: None)
         self.messages = queue.Queue()
         self._ids = itertools.count(1)
@@ -98,7 +99,7 @@ class KioskGuardClient:
                     self.messages.put(message)
                     self.on_message(message)
                     # A kiosk app must lock its UI at once and confirm.
-                    if message.get("type") == "lock":
+                    if message.get("type") == "lock" and self.confirm_locks:
                         self.send("locked", session=message["session"])
 
 
