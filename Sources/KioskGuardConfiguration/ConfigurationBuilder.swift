@@ -147,7 +147,7 @@ struct ConfigurationBuilder {
     }
 
     /// Validates the whole and applies the defaults that depend on it.
-    func build(sources: [String], invokingUID: UInt32) throws(ConfigurationError) -> DaemonConfiguration {
+    func build(sources: [String], invokingUID: UInt32, defaultAdminGroup: String) throws(ConfigurationError) -> DaemonConfiguration {
         if let problem = policy.problem { throw ConfigurationError(file: sources.last ?? "", line: 0, key: "policy", message: problem) }
         var resolvedTerminals: [TerminalConfiguration] = []
         for (configuration, policyTable, reader) in terminals {
@@ -168,7 +168,7 @@ struct ConfigurationBuilder {
             resolvedTerminals = [TerminalConfiguration(profile: TerminalProfile(name: "default", policy: policy),
                                                        allowedUsers: [user], allowedGroups: [], execCommand: [])]
         } else {
-            admin = try Self.groups(adminGroups, defaultNames: ["kioskguard-admin"], file: sources[0])
+            admin = try Self.groups(adminGroups, defaultNames: [defaultAdminGroup], file: sources[0])
             read = try Self.groups(readGroups, defaultNames: [], file: sources[0])
         }
         return DaemonConfiguration(

@@ -16,11 +16,14 @@ public struct ConfigurationLoader: Sendable {
     public var environment: [String: String]
     /// The user the daemon runs as.
     public var uid: uid_t
+    /// The admin group used when `[control]` names none (the package creates it).
+    public var defaultAdminGroup: String
 
     /// A loader for the current process.
-    public init(environment: [String: String], uid: uid_t = getuid()) {
+    public init(environment: [String: String], uid: uid_t = getuid(), defaultAdminGroup: String = "kioskguard-admin") {
         self.environment = environment
         self.uid = uid
+        self.defaultAdminGroup = defaultAdminGroup
     }
 
     /// Loads the configuration at `explicitPath`, or at `defaultPath`.
@@ -49,7 +52,7 @@ public struct ConfigurationLoader: Sendable {
             }
             try builder.apply(TableReader(table, file: file, path: ""))
         }
-        return try builder.build(sources: files, invokingUID: uid)
+        return try builder.build(sources: files, invokingUID: uid, defaultAdminGroup: defaultAdminGroup)
     }
 }
 

@@ -96,12 +96,23 @@ def test_documented_cli_examples_run(example, workdir):
         assert "kioskguardd is not running" in result.stderr
 
 
-def test_the_operations_configuration_example_validates(workdir):
-    # The example names the user and group the package creates; create them as it would.
+@pytest.fixture
+def package_accounts():
+    """The user and group the example names, as the package creates them; removed afterwards if
+    this test created them, so no other test sees them."""
+    created = []
     if subprocess.run(["getent", "group", "kioskguard-admin"], capture_output=True).returncode != 0:
         subprocess.run(["groupadd", "--system", "kioskguard-admin"], check=True)
+        created.append(["groupdel", "kioskguard-admin"])
     if subprocess.run(["getent", "passwd", "kiosk"], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "kiosk"], check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", "kiosk"], check=True)
+        created.insert(0, ["userdel", "kiosk"])
+    yield
+    for command in created:
+        subprocess.run(command, check=True)
+
+
+def test_the_operations_configuration_example_validates(workdir, package_accounts):
     blocks = fenced_blocks(ROOT / "docs" / "operations.md", "toml")
     assert blocks
     for index, block in enumerate(blocks):
