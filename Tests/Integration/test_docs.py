@@ -4,6 +4,7 @@ runs, and the configuration example validates."""
 import json
 import re
 import shlex
+import socket
 import subprocess
 from pathlib import Path
 
@@ -120,3 +121,54 @@ def test_the_operations_configuration_example_validates(workdir, package_account
         path.write_text(block)
         result = subprocess.run([str(DAEMON), "--check-config", "--config", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
+
+
+def test_make_demo_tells_the_story():
+    """The demo of the README, run as a newcomer would (it starts its own daemon and receiver)."""
+    result = subprocess.run(["/usr/bin/python3", str(ROOT / "examples" / "demo.py")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for line in ["screen: \"Are you still there?\"", "screen locked (idle)", "session a-1 ended (card-swap)",
+                 "old session: refused (session-ended)", "received handover.card-swap (high)", "received lock.unconfirmed (high)",
+                 "received account.multiple-subjects (critical)", "$ kioskguardctl report"]:
+        assert line in result.stdout, line
+    assert "310129-954F" not in result.stdout.split("The same story")[1], "the review shows pseudonyms only"
+
+
+def test_the_readme_client_example_runs_against_the_built_in_defaults(workdir):
+    """`make run` with no configuration file: one terminal `default` admitting the invoking user.
+    The README's example client session is then sent to it."""
+    if Path("/etc/kioskguard/kioskguard.toml").exists():
+        pytest.skip("this machine has a configuration file, so the built-in defaults do not apply")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(workdir / "notify.sock"))
+    notify.settimeout(30)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "RUNTIME_DIRECTORY": str(workdir / "run"), "STATE_DIRECTORY": str(workdir / "state"),
+           "NOTIFY_SOCKET": str(workdir / "notify.sock")}
+    daemon = subprocess.Popen([str(DAEMON)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while b"READY=1" not in notify.recv(4096).split(b"\n"):
+            pass
+        status = json.loads(subprocess.run([str(CTL), "status", "--json", "--socket", str(workdir / "run" / "control.sock")],
+                                           capture_output=True, text=True, check=True).stdout)
+        assert status["config_files"] == [] and status["terminals_configured"] == 1
+        example = next(b for b in fenced_blocks(ROOT / "README.md", "sh") if "kioskguard_client.py" in b)
+        command, _, rest = example.partition("<<'END'\n")
+        argv = shlex.split(command.replace("/run/kioskguard", str(workdir / "run")))
+        argv[0:2] = ["/usr/bin/python3", str(ROOT / argv[1])]
+        result = subprocess.run(argv, input=rest.split("END")[0], capture_output=True, text=True, timeout=30)
+        replies = [json.loads(line) for line in result.stdout.splitlines()]
+        assert replies[0]["type"] == "welcome" and replies[0]["terminal"] == "default"
+        assert {"type": "lock", "session": "s-1", "reason": "card-removed"} in replies
+    finally:
+        daemon.terminate()
+        daemon.wait()
+
+
+def test_the_credentials_example_names_what_the_daemon_reads():
+    blocks = fenced_blocks(ROOT / "docs" / "operations.md", "ini")
+    credentials = re.findall(r"^LoadCredential=([a-z-]+):(/\S+)$", blocks[0], re.M)
+    assert blocks[0].startswith("[Service]\n")
+    assert [name for name, _ in credentials] == ["pseudonym-key", "hotline-secret"]
+    sources = "".join(p.read_text() for p in (ROOT / "Sources" / "KioskGuardDaemon").rglob("*.swift"))
+    for name, _ in credentials:
+        assert f'"/{name}"' in sources, f"the daemon does not read the {name} credential"
