@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds the kioskguard Debian package from a clean clone:
+#   packaging/build-deb.sh [OUTPUT_DIR]      (default: out/)
+# Static Swift runtime (no toolchain on kiosk hosts), no local rpath, immediate binding, stripped
+# binaries; Depends computed from the binaries' NEEDED libraries. Prints the .deb's path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+output=${1:-out}
+version=${KIOSKGUARD_VERSION:-0.1.0}
+arch=$(dpkg --print-architecture)
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+scripts/ensure-packages.sh libsystemd-dev pkg-config libsqlite3-dev binutils dpkg-dev >/dev/null
+
+flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now)
+swift build "${flags[@]}" --product kioskguardd >&2
+swift build "${flags[@]}" --product kioskguardctl >&2
+bin=$(swift build "${flags[@]}" --show-bin-path)
+
+install -D -m 0755 "$bin/kioskguardd" "$stage/usr/sbin/kioskguardd"
+install -D -m 0755 "$bin/kioskguardctl" "$stage/usr/bin/kioskguardctl"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/sbin/kioskguardd" "$stage/usr/bin/kioskguardctl"
+
+units=$stage/usr/lib/systemd/system
+install -D -m 0644 systemd/kioskguard.service "$units/kioskguard.service"
+install -D -m 0644 systemd/kioskguard-events.socket "$units/kioskguard-events.socket"
+install -D -m 0644 systemd/kioskguard-control.socket "$units/kioskguard-control.socket"
+install -D -m 0644 systemd/kioskguard.sysusers "$stage/usr/lib/sysusers.d/kioskguard.conf"
+install -D -m 0644 systemd/kioskguard.tmpfiles "$stage/usr/lib/tmpfiles.d/kioskguard.conf"
+install -D -m 0644 systemd/kioskguard.catalog "$stage/usr/lib/systemd/catalog/kioskguard.catalog"
+install -D -m 0644 systemd/50-kioskguard.rules "$stage/usr/share/polkit-1/rules.d/50-kioskguard.rules"
+install -D -m 0644 packaging/kioskguard.toml "$stage/etc/kioskguard/kioskguard.toml"
+install -d -m 0755 "$stage/etc/kioskguard/kioskguard.toml.d"
+
+for page in docs/man/kioskguardctl.1 docs/man/kioskguard.toml.5 docs/man/kioskguardd.8; do
+    section=${page##*.}
+    install -d "$stage/usr/share/man/man$section"
+    gzip -9n < "$page" > "$stage/usr/share/man/man$section/$(basename "$page").gz"
+done
+# Completion files are sourced, not run: no #! line.
+install -d "$stage/usr/share/bash-completion/completions"
+sed '1{/^#!/d}' packaging/completions/kioskguardctl.bash > "$stage/usr/share/bash-completion/completions/kioskguardctl"
+chmod 0644 "$stage/usr/share/bash-completion/completions/kioskguardctl"
+install -D -m 0644 packaging/completions/_kioskguardctl "$stage/usr/share/zsh/vendor-completions/_kioskguardctl"
+
+docs=$stage/usr/share/doc/kioskguard
+install -D -m 0644 packaging/debian/copyright "$docs/copyright"
+date=$(git log -1 --format=%aD 2>/dev/null || date -R)
+printf 'kioskguard (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- kioskguard maintainers <maintainers@kioskguard.invalid>  %s\n' \
+    "$version" "$version" "$date" | gzip -9n > "$docs/changelog.gz"
+install -D -m 0644 packaging/debian/lintian-overrides "$stage/usr/share/lintian/overrides/kioskguard"
+
+# Depends from what the binaries load, each library mapped to its package and installed version.
+depends=$(objdump -p "$stage/usr/sbin/kioskguardd" "$stage/usr/bin/kioskguardctl" | awk '/NEEDED/ {print $2}' | sort -u |
+    while read -r library; do
+        path=$(ldconfig -p | awk -v lib="$library" '$1 == lib {print $NF; exit}')
+        package=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) || true
+        [ -n "$package" ] || package=$(dpkg -S "$path" | head -1 | cut -d: -f1)
+        echo "$package (>= $(dpkg-query -W -f='${Version}' "$package" | sed 's/-[^-]*$//'))"
+    done | sort -u | paste -sd, | sed 's/,/, /g')
+depends="$depends, systemd (>= 252), procps"
+
+install -d "$stage/DEBIAN"
+installed_size=$(du -ks "$stage" | cut -f1)
+cat > "$stage/DEBIAN/control" <<CONTROL
+Package: kioskguard
+Version: $version
+Architecture: $arch
+Maintainer: kioskguard maintainers <maintainers@kioskguard.invalid>
+Installed-Size: $installed_size
+Depends: $depends
+Recommends: polkitd
+Section: admin
+Priority: optional
+Homepage: https://kioskguard.invalid/
+Description: session guard for shared registration kiosks
+ kioskguardd locks idle kiosk sessions after a warning, ends sessions that
+ look handed over to another person, and refuses sensitive steps such as
+ registering a bank account unless the identity was verified recently and the
+ card is still in the reader. Every state change goes to the systemd journal
+ under keyed pseudonyms, and every anomaly is delivered to an incident
+ hotline as a signed alert until it is acknowledged. kioskguardctl inspects
+ the daemon and reviews the journal, on one host or across a fleet.
+CONTROL
+echo /etc/kioskguard/kioskguard.toml > "$stage/DEBIAN/conffiles"
+install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$stage/DEBIAN/"
+
+mkdir -p "$output"
+deb="$output/kioskguard_${version}_${arch}.deb"
+dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >&2
+echo "$deb"
