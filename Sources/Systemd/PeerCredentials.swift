@@ -1,4 +1,3 @@
-import CSystemd
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,23 +16,6 @@ public struct PeerCredentials: Hashable, Sendable {
         self.pid = pid
         self.uid = uid
         self.gid = gid
-    }
-
-    /// Reads `SO_PEERCRED` from a connected Unix socket.
-    public static func of(socket descriptor: Int32) -> PeerCredentials? {
-        var credentials = kioskguard_ucred()
-        var length = socklen_t(MemoryLayout<kioskguard_ucred>.size)
-        guard getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else { return nil }
-        return PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
-    }
-
-    /// The size `SO_PEERCRED` fills, for callers reading it through another API.
-    public static let rawSize = MemoryLayout<kioskguard_ucred>.size
-
-    /// Decodes the raw `struct ucred` bytes.
-    public init(raw: UnsafeRawBufferPointer) {
-        let credentials = raw.loadUnaligned(as: kioskguard_ucred.self)
-        self.init(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
     }
 
     /// The supplementary groups of the peer's user (from the group database, since the kernel does

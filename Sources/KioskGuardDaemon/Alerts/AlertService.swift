@@ -25,6 +25,7 @@ public final class AlertService: Sendable {
     private let clients: [HTTPClient]
     private let incoming = Mutex<(alerts: [Alert], flushing: Bool)>(([], false))
     private let backlogCache: BacklogCache
+    private let retention: OutboxRetention
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     /// Opens the outbox in `configuration`'s state directory and prepares a worker per endpoint.
@@ -33,6 +34,8 @@ public final class AlertService: Sendable {
         self.audit = audit
         outbox = try AlertOutbox(directory: configuration.daemon.stateDirectory)
         backlogCache = BacklogCache(outbox: outbox, changed: backlogChanged)
+        let retention = OutboxRetention(outbox: outbox, keep: configuration.alerts.retention, audit: audit)
+        self.retention = retention
         host = Self.hostname()
         var workers: [HotlineDelivery] = []
         var clients: [HTTPClient] = []
@@ -46,7 +49,7 @@ public final class AlertService: Sendable {
             let signer = try Self.signer(for: endpoint, environment: environment, audit: audit)
             workers.append(HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,
                                            policy: RetryPolicy(base: configuration.alerts.retryBase, cap: configuration.alerts.retryCap),
-                                           stallAfter: configuration.alerts.stallAfter, backlog: backlogCache))
+                                           stallAfter: configuration.alerts.stallAfter, backlog: backlogCache, retention: retention))
         }
         self.workers = workers
         self.clients = clients
@@ -57,7 +60,7 @@ public final class AlertService: Sendable {
     public func start() {
         let started = workers.map { worker in Task { await worker.run() } }
         tasks.withLock { $0 = started }
-        Task { try? await outbox.prune(deliveredBefore: SystemClock().now().wall - settings.retention) }
+        Task { await retention.pruneIfDue() }
     }
 
     /// Stops the workers; undelivered alerts stay in the outbox for the next start.
@@ -182,5 +185,35 @@ final class BacklogCache: Sendable {
     func refresh() {
         if let backlog = try? outbox.backlog() { cache.withLock { $0 = backlog } }
         changed()
+    }
+}
+
+/// Deletes alerts delivered longer than `retention` ago: at start, then at most hourly as
+/// deliveries succeed, so the outbox stays bounded without a timer.
+final class OutboxRetention: Sendable {
+    private let outbox: AlertOutbox
+    private let keep: Duration
+    private let audit: AuditLog
+    private let prunedAt = Mutex<MonotonicInstant?>(nil)
+
+    init(outbox: AlertOutbox, keep: Duration, audit: AuditLog) {
+        self.outbox = outbox
+        self.keep = keep
+        self.audit = audit
+    }
+
+    func pruneIfDue() async {
+        let now = SystemClock().now()
+        let due = prunedAt.withLock { last -> Bool in
+            if let last, now.monotonic - last < .seconds(3600) { return false }
+            last = now.monotonic
+            return true
+        }
+        guard due else { return }
+        do {
+            try await outbox.prune(deliveredBefore: now.wall - keep)
+        } catch {
+            audit.logger.error("cannot prune delivered alerts in \(outbox.path): \(error)")
+        }
     }
 }

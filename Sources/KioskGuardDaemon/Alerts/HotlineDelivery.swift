@@ -22,9 +22,10 @@ final class HotlineDelivery: Sendable {
     private let policy: RetryPolicy
     private let stallAfter: Duration
     private let backlog: BacklogCache
+    private let retention: OutboxRetention
 
     init(endpoint: HotlineEndpoint, signer: WebhookSigner?, outbox: AlertOutbox, client: HTTPClient, audit: AuditLog,
-         policy: RetryPolicy, stallAfter: Duration, backlog: BacklogCache) {
+         policy: RetryPolicy, stallAfter: Duration, backlog: BacklogCache, retention: OutboxRetention) {
         self.endpoint = endpoint
         self.signer = signer
         self.outbox = outbox
@@ -33,6 +34,7 @@ final class HotlineDelivery: Sendable {
         self.policy = policy
         self.stallAfter = stallAfter
         self.backlog = backlog
+        self.retention = retention
     }
 
     /// Runs until cancelled.
@@ -98,6 +100,7 @@ final class HotlineDelivery: Sendable {
                 record(.alertDelivered, delivery, level: .info, "alert \(delivery.alert.id) delivered to hotline \(endpoint.name)",
                        attempt: attemptNumber, status: status)
                 backlog.refresh()
+                await retention.pruneIfDue()
                 return
             }
             let retryAfter = (status == 429 || status == 503)

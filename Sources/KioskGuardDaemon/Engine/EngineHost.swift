@@ -28,6 +28,8 @@ public final class EngineHost {
     private var timer: (deadline: MonotonicInstant, task: Scheduled<Void>)?
     private var stateCommitScheduled = false
     private var persistenceFailing = false
+    private let accountRetention: Duration
+    private var accountLinksPrunedAt: MonotonicInstant?
 
     /// A host for `configuration`'s terminals.
     public init(
@@ -41,6 +43,7 @@ public final class EngineHost {
         self.audit = audit
         self.state = state
         self.lockActions = lockActions
+        self.accountRetention = configuration.hostRules.accountRetention
     }
 
     // MARK: Inputs
@@ -49,7 +52,7 @@ public final class EngineHost {
     public func restore() throws {
         engine.restoreAccountLinks(try state.accountLinks())
         let now = clock.now()
-        engine.pruneAccountLinks(at: now.wall)
+        pruneAccountLinks(at: now)
         execute(engine.restore(try state.openSessions(), at: now))
     }
 
@@ -162,6 +165,9 @@ public final class EngineHost {
                 audit.anomaly(anomaly)
                 anomalySink?(anomaly)
             case .persist, .forget, .linkAccount:
+                if case .linkAccount = action, let pruned = accountLinksPrunedAt, clock.now().monotonic - pruned >= .seconds(3600) {
+                    pruneAccountLinks(at: clock.now())
+                }
                 if state.enqueue(action), !stateCommitScheduled {
                     stateCommitScheduled = true
                     eventLoop.assumeIsolated().execute { self.commitStateChanges() }
@@ -181,6 +187,18 @@ public final class EngineHost {
         buffer.writeBytes(bytes)
         channel.write(buffer, promise: nil)
         channelsToFlush.append(terminal)
+    }
+
+    /// Forgets account links past `account_retention`, in memory and on disk. Called at restore and
+    /// then at most hourly as links are added, so the index stays bounded without a timer.
+    private func pruneAccountLinks(at now: Moment) {
+        accountLinksPrunedAt = now.monotonic
+        engine.pruneAccountLinks(at: now.wall)
+        do {
+            try state.pruneAccountLinks(before: now.wall - accountRetention)
+        } catch {
+            audit.logger.error("cannot prune old account links in \(state.path): \(error)")
+        }
     }
 
     private func commitStateChanges() {
