@@ -105,8 +105,17 @@ class KioskGuardClient:
 
 def main():
     path, terminal = sys.argv[1], sys.argv[2]
-    client = KioskGuardClient(path, terminal, on_message=lambda m: print(json.dumps(m), flush=True))
-    print(json.dumps(client.welcome), flush=True)
+    printing = threading.Lock()
+
+    def emit(message):
+        # One whole write per message: the reader thread calls this, and print() would write the
+        # newline separately, letting two lines interleave.
+        with printing:
+            sys.stdout.write(json.dumps(message) + "\n")
+            sys.stdout.flush()
+
+    # The reader hands every message to emit, the welcome included.
+    client = KioskGuardClient(path, terminal, on_message=emit)
     for line in sys.stdin:
         if line.strip():
             message = json.loads(line)
