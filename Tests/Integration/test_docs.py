@@ -115,12 +115,19 @@ def package_accounts():
 
 def test_the_operations_configuration_example_validates(workdir, package_accounts):
     blocks = fenced_blocks(ROOT / "docs" / "operations.md", "toml")
-    assert blocks
+    # The example of kioskguard.toml(5), between .Bd -literal and .Ed.
+    blocks += re.findall(r"^\.Bd -literal[^\n]*\n(.*?)^\.Ed$", (ROOT / "docs" / "man" / "kioskguard.toml.5").read_text(), re.S | re.M)
+    assert len(blocks) >= 2
     for index, block in enumerate(blocks):
         path = workdir / f"example-{index}.toml"
         path.write_text(block)
         result = subprocess.run([str(DAEMON), "--check-config", "--config", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
+    # The installed default configuration starts safely: valid, and no terminal admitted.
+    default = subprocess.run([str(DAEMON), "--check-config", "--config", str(ROOT / "packaging" / "kioskguard.toml")],
+                             capture_output=True, text=True)
+    assert default.returncode == 0, default.stderr
+    assert "terminal " not in default.stdout
 
 
 def test_make_demo_tells_the_story():
