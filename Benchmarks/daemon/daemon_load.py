@@ -15,6 +15,9 @@ the moment epoll reports it readable minus (the moment its session.begin was sen
 bound on the daemon's lateness, since it includes the begin's transit and the lock's delivery.
 Reports p50, p99 and max.
 
+card-removal: one terminal; N times a session begins with its card in the reader, the card is
+removed, and the delay until the `lock` arrives is measured (the contract: within 1 s).
+
 alerts: a local HTTP receiver stands in for the hotline; one terminal raises N card swaps at a
 steady rate; each alert's latency is its arrival at the receiver minus the moment the swapping
 card.inserted was sent (detection happens on receipt). Reports p50, p99 and max.
@@ -182,6 +185,31 @@ def lock_delay(args, directory):
         daemon.wait()
 
 
+def card_removal(args, directory):
+    daemon = start_daemon(directory, 1, {}, args.binary, args.log_target)
+    try:
+        sock = connect_all(directory, 1)[0]
+        delays = []
+        for index in range(args.removals):
+            sock.sendall((json.dumps({"type": "session.begin", "session": f"s{index}", "subject": "a"}) + "\n"
+                          + json.dumps({"type": "card.inserted", "subject": "a"}) + "\n"
+                          + json.dumps({"type": "ping", "id": "sync"}) + "\n").encode())
+            read_line(sock)
+            started = time.monotonic()
+            sock.sendall(b'{"type":"card.removed"}\n')
+            reply = read_line(sock)
+            delays.append(time.monotonic() - started)
+            assert b'"lock"' in reply, reply
+            sock.sendall(json.dumps({"type": "session.end", "session": f"s{index}"}).encode() + b"\n")
+        delays.sort()
+        pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 3)
+        return {"scenario": "card-removal", "removals": args.removals, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+                "max_ms": round(1000 * delays[-1], 3)}
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+
+
 def alerts(args, directory):
     import http.server
     import threading
@@ -232,7 +260,8 @@ def alerts(args, directory):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["throughput", "lock-delay", "alerts"])
+    parser.add_argument("scenario", choices=["throughput", "lock-delay", "card-removal", "alerts"])
+    parser.add_argument("--removals", type=int, default=1000)
     parser.add_argument("--alerts", type=int, default=500)
     parser.add_argument("--rate", type=float, default=50.0, help="card swaps per second")
     parser.add_argument("--terminals", type=int, default=1000)
@@ -244,7 +273,7 @@ def main():
     parser.add_argument("--binary", type=Path, default=ROOT / ".build" / "release" / "kioskguardd")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kioskguard-load-") as directory:
-        run = {"throughput": throughput, "lock-delay": lock_delay, "alerts": alerts}[args.scenario]
+        run = {"throughput": throughput, "lock-delay": lock_delay, "card-removal": card_removal, "alerts": alerts}[args.scenario]
         print(json.dumps(run(args, Path(directory))))
 
 

@@ -38,20 +38,19 @@ def test_idle_session_is_warned_then_locked_and_journaled(daemons, journal):
     assert locked["CODE_FILE"] and locked["CODE_LINE"]
 
 
-def test_card_removal_locks_within_one_second(daemons, journal):
+def test_card_removal_locks_at_once(daemons, journal):
     name = unique()
     daemon = daemons([terminal(name)]).start()
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject=RAW_SUBJECT)
     client.send("card.inserted", subject=RAW_SUBJECT)
     client.ping()
-    sent = time.monotonic()
+    # The lock is caused by the event itself, not by a timer: it is written before the answer to
+    # a ping sent right after. (The contract's "within 1 s" is a timing figure, measured apart.)
     client.send("card.removed")
-    lock = client.next_message()
-    elapsed = time.monotonic() - sent
-    assert lock == {"type": "lock", "session": "s-1", "reason": "card-removed"}
-    # The contract's rule is "within 1 s"; the measured delay goes in the benchmarks.
-    assert elapsed < 1.0
+    client.send("ping", id="after-removal")
+    assert client.next_message() == {"type": "lock", "session": "s-1", "reason": "card-removed"}
+    assert client.next_message() == {"type": "pong", "id": "after-removal"}
     journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_REASON="card-removed")
 
 
