@@ -7,7 +7,7 @@ BUILD_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev
 # openssl for the TLS hotline receiver.
 TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest python3-jsonschema libglib2.0-bin util-linux openssl systemd-journal-remote passwd
 
-.PHONY: run test test-unit test-integration build bench demo packages clean
+.PHONY: run test test-unit test-integration test-system build bench demo packages clean
 
 packages:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
@@ -34,6 +34,11 @@ test-integration: packages
 	$(SWIFT) build --product kioskguardd
 	@scripts/ensure-journald.sh
 	$(PYTHON) -m pytest Tests/Integration -q
+
+## The system tier: builds the .deb, installs it into a debootstrapped Debian 12 root and runs
+## the steps in Tests/System/inside.py there under systemd-nspawn -b (root; a few minutes).
+test-system:
+	Tests/System/run.sh
 
 ## Replays the incident kioskguard exists to stop, with the real daemon (under a minute).
 demo: build

@@ -11,7 +11,11 @@ handed to `on_message`; `request_step` waits for the matching `step.decision`.
     if not decision["allow"]: ...
 
 Run as a script, it reads one JSON message per line from stdin and prints every daemon message
-as one JSON line on stdout, until the daemon has answered all of them.
+as one JSON line on stdout, until the daemon has answered all of them. With `--ignore-locks` it
+behaves like a broken kiosk app that never confirms a lock, so the daemon's escalation to the
+system lock actions (logind, exec) can be seen.
+
+    python3 kioskguard_client.py [--ignore-locks] SOCKET TERMINAL
 """
 import itertools
 import json
@@ -104,7 +108,9 @@ class KioskGuardClient:
 
 
 def main():
-    path, terminal = sys.argv[1], sys.argv[2]
+    arguments = sys.argv[1:]
+    confirm_locks = "--ignore-locks" not in arguments
+    path, terminal = [argument for argument in arguments if argument != "--ignore-locks"]
     printing = threading.Lock()
 
     def emit(message):
@@ -115,7 +121,7 @@ def main():
             sys.stdout.flush()
 
     # The reader hands every message to emit, the welcome included.
-    client = KioskGuardClient(path, terminal, on_message=emit)
+    client = KioskGuardClient(path, terminal, on_message=emit, confirm_locks=confirm_locks)
     for line in sys.stdin:
         if line.strip():
             message = json.loads(line)

@@ -171,11 +171,13 @@ def test_the_readme_client_example_runs_against_the_built_in_defaults(workdir):
         daemon.wait()
 
 
-def test_the_credentials_example_names_what_the_daemon_reads():
+def test_the_credentials_example_is_the_shipped_unit_and_names_what_the_daemon_reads():
     blocks = fenced_blocks(ROOT / "docs" / "operations.md", "ini")
-    credentials = re.findall(r"^LoadCredential=([a-z-]+):(/\S+)$", blocks[0], re.M)
     assert blocks[0].startswith("[Service]\n")
-    assert [name for name, _ in credentials] == ["pseudonym-key", "hotline-secret"]
+    pattern = re.compile(r"^LoadCredential=([a-z-]+)(?::(/\S+))?$", re.M)
+    documented = pattern.findall(blocks[0])
+    assert documented == pattern.findall((ROOT / "systemd" / "kioskguard.service").read_text())
+    assert [name for name, _ in documented] == ["pseudonym-key", "hotline-secret"]
     sources = "".join(p.read_text() for p in (ROOT / "Sources" / "KioskGuardDaemon").rglob("*.swift"))
-    for name, _ in credentials:
+    for name, _ in documented:
         assert f'"/{name}"' in sources, f"the daemon does not read the {name} credential"

@@ -93,7 +93,9 @@ public struct GuardDaemon: Service {
             let source = configuration.isBuiltInDefault
                 ? "built-in defaults (no configuration file found at \(ConfigurationLoader.defaultPath))"
                 : configuration.sources.joined(separator: ", ")
-            audit.daemon(.daemonStarted, "kioskguardd \(ControlService.version) started on \(source); events on \(configuration.daemon.eventsSocket)")
+            // The socket really held: under socket activation that is the unit's path, not the config's.
+            let events = servers.first?.localAddress?.pathname ?? configuration.daemon.eventsSocket
+            audit.daemon(.daemonStarted, "kioskguardd \(ControlService.version) started on \(source); events on \(events)")
             ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
             if let interval = ServiceManager.watchdogInterval {
                 let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)

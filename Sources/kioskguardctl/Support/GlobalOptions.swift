@@ -15,11 +15,14 @@ struct GlobalOptions: ParsableArguments {
         guard socket.hasPrefix("/") else { throw ValidationError("--socket needs an absolute path") }
     }
 
-    /// Where the daemon puts its control socket by default: `/run/kioskguard` for root,
-    /// `$XDG_RUNTIME_DIR/kioskguard` for other users (the daemon's own rule).
+    /// The installed daemon's socket (`/run/kioskguard/control.sock`), which admins in the admin
+    /// group reach without root; for a non-root user running a daemon of their own on its
+    /// defaults (`$XDG_RUNTIME_DIR/kioskguard`), that one when it exists.
     static var defaultSocket: String {
-        if getuid() == 0 { return "/run/kioskguard/control.sock" }
+        let system = "/run/kioskguard/control.sock"
+        if getuid() == 0 { return system }
         let runtime = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) } ?? "/tmp/kioskguard-\(getuid())"
-        return runtime + "/kioskguard/control.sock"
+        let personal = runtime + "/kioskguard/control.sock"
+        return access(personal, F_OK) == 0 ? personal : system
     }
 }

@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""The system tier, inside a freshly booted Debian 12 container: systemd 252 as PID 1, real
+logind, journald, D-Bus and polkit, kioskguard installed from its .deb by apt, no Swift
+toolchain. run.sh boots the container; systemd starts this as kioskguard-system-test.service.
+
+Each step names what it proves. The first failure stops the run; the result (every step that
+passed, the one that failed and why, the figures measured) goes to /results/result.json, and
+the container powers itself off either way.
+"""
+import json
+import os
+import pathlib
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+sys.path.insert(0, "/opt/kioskguard-system-test")
+from hotline import SECRET, Hotline  # noqa: E402
+
+HERE = pathlib.Path("/opt/kioskguard-system-test")
+RESULTS = pathlib.Path("/results")
+EVENTS = "/run/kioskguard/events.sock"
+TERMINAL = "counter-1"
+SUBJECT_A, SUBJECT_B = "310129-954F", "280286-1234"
+DEADLINE = 60.0
+UNIT = "kioskguard.service"
+
+
+class StepFailed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise StepFailed(message)
+
+
+def run(*command):
+    result = subprocess.run(list(command), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StepFailed(f"`{' '.join(command)}` exited {result.returncode}: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout.strip()
+
+
+def unit_property(name, unit=UNIT):
+    return run("systemctl", "show", "--value", "-p", name, unit)
+
+
+def ctl_json(*verb):
+    return json.loads(run("kioskguardctl", *verb, "--json"))
+
+
+def wait_until(what, predicate, wake, timeout=DEADLINE):
+    """Re-checks `predicate` each time `wake` returns, until it holds or the deadline passes.
+    `wake` blocks until something happened (a journal entry, a D-Bus signal) or its timeout,
+    so the loop waits on events, not on time; every state change here is journalled."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        remaining = deadline - time.monotonic()
+        check(remaining > 0, f"timed out after {timeout:.0f} s waiting for {what}")
+        wake(min(remaining, 1.0))
+
+
+class FollowedLines:
+    """The lines a child process prints, read without Python's buffering so that select() on
+    the pipe never misses a line that already arrived."""
+
+    def __init__(self, command):
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE)
+        self.lines = []
+        self._partial = b""
+
+    def read(self, timeout):
+        if select.select([self.process.stdout], [], [], timeout)[0]:
+            chunk = os.read(self.process.stdout.fileno(), 1 << 16)
+            *complete, self._partial = (self._partial + chunk).split(b"\n")
+            self.lines.extend(line.decode(errors="replace") for line in complete)
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+class Journal(FollowedLines):
+    """Follows the whole journal of this boot as JSON, keeping every entry it has read."""
+
+    def __init__(self):
+        super().__init__(["journalctl", "-b", "-f", "-o", "json", "--no-tail"])
+        self.entries = []
+
+    def read(self, timeout):
+        super().read(timeout)
+        self.entries.extend(json.loads(line) for line in self.lines[len(self.entries):])
+
+    def find(self, matches=lambda entry: True, **fields):
+        return [e for e in self.entries if all(e.get(k) == v for k, v in fields.items()) and matches(e)]
+
+    def wait_for(self, what, matches=lambda entry: True, **fields):
+        return wait_until(what, lambda: self.find(matches, **fields), wake=self.read)[0]
+
+    def sync(self):
+        """Returns once every entry written before the call has been read."""
+        marker = f"kioskguard-system-test-marker-{time.monotonic_ns()}"
+        run("systemd-cat", "-t", "kioskguard-system-test", "echo", marker)
+        self.wait_for("the journal marker", MESSAGE=marker)
+
+
+class KioskApp:
+    """The example client run as the kiosk user in a real logind session, made by `su -l`
+    through PAM and pam_systemd as a login would make it. It relays JSON lines both ways."""
+
+    def __init__(self, ignore_locks=False):
+        flag = "--ignore-locks " if ignore_locks else ""
+        self.process = subprocess.Popen(
+            ["su", "-l", "kiosk", "-c", f"exec python3 -u {HERE}/kioskguard_client.py {flag}{EVENTS} {TERMINAL}"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.messages = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.expect("the welcome", lambda m: m.get("type") == "welcome")
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.messages.put(json.loads(line))
+        self.messages.put({"type": "exited"})
+
+    def send(self, type_, **fields):
+        self.process.stdin.write(json.dumps({"type": type_, **fields}) + "\n")
+        self.process.stdin.flush()
+
+    def expect(self, what, predicate, timeout=DEADLINE):
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.seen:
+                if predicate(message):
+                    self.seen.remove(message)
+                    return message
+            try:
+                self.seen.append(self.messages.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                raise StepFailed(f"the kiosk app never received {what}; it got {self.seen}")
+
+    def close(self):
+        # End of input ends the client (and with it su and its logind session).
+        if not self.process.stdin.closed:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def logind_session_of(pid):
+    """The logind session whose scope holds `pid`, from its cgroup as sd_pid_get_session reads it."""
+    for line in pathlib.Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        for part in line.split(":")[-1].split("/"):
+            if part.startswith("session-") and part.endswith(".scope"):
+                return part[len("session-"):-len(".scope")]
+    return None
+
+
+def bus_label(text):
+    """A D-Bus object path label as sd-bus escapes it: [A-Za-z0-9] kept (a leading digit too
+    escaped), everything else as _XX."""
+    return "".join(c if c.isascii() and c.isalnum() and not (i == 0 and c.isdigit()) else f"_{ord(c):02x}"
+                   for i, c in enumerate(text))
+
+
+def app_pid(app):
+    """The python process under su (su's only child)."""
+    children = pathlib.Path(f"/proc/{app.process.pid}/task/{app.process.pid}/children").read_text().split()
+    check(len(children) == 1, f"su should have one child, the kiosk app; it has {children}")
+    return int(children[0])
+
+
+def time_start():
+    """Milliseconds from `systemctl start` to READY=1: a Type=notify start returns only then."""
+    # Repeated starts would hit the unit's start rate limit, which is not what is measured.
+    run("systemctl", "reset-failed", UNIT)
+    started = time.monotonic()
+    run("systemctl", "start", UNIT)
+    elapsed = (time.monotonic() - started) * 1000
+    check(unit_property("ActiveState") == "active", "the service is not active after systemctl start returned")
+    return round(elapsed, 1)
+
+
+def main():
+    journal = Journal()
+    hotline = Hotline(pathlib.Path("/tmp"))
+    figures = {}
+    passed = []
+    apps = []
+
+    def step(name, body):
+        print(f"system test: {name} ...", flush=True)
+        body()
+        passed.append(name)
+        print(f"system test: {name}: ok", flush=True)
+
+    def units_verify():
+        units = [f"/lib/systemd/system/{u}" for u in (UNIT, "kioskguard-events.socket", "kioskguard-control.socket")]
+        result = subprocess.run(["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True)
+        check(result.returncode == 0 and not result.stderr.strip(), f"systemd-analyze verify: {result.stderr.strip()}")
+        exposure = run("systemd-analyze", "security", "--no-pager", UNIT).splitlines()[-1]
+        figures["exposure_on_booted_host"] = exposure.split("level for kioskguard.service:")[-1].strip()
+        check(float(figures["exposure_on_booted_host"].split()[0]) <= 2.0, f"exposure above 2.0: {exposure}")
+
+    def boots_with_sockets_and_service():
+        for socket_unit in ("kioskguard-events.socket", "kioskguard-control.socket"):
+            check(unit_property("ActiveState", socket_unit) == "active", f"{socket_unit} is not listening after boot")
+        # Enabled at boot, so alerts left in the outbox are delivered even before any kiosk connects.
+        wait_until("kioskguard.service active after boot", lambda: unit_property("ActiveState") == "active", wake=journal.read)
+        check(unit_property("Result") == "success", f"the service's result after boot is {unit_property('Result')}")
+        events = os.stat(EVENTS)
+        check(oct(events.st_mode & 0o777) == "0o660", f"events socket mode is {oct(events.st_mode & 0o777)}, not 0660")
+        journal.sync()
+        about_the_service = [e for e in journal.find() if UNIT in (e.get("_SYSTEMD_UNIT"), e.get("UNIT"))]
+        warnings = [e["MESSAGE"] for e in about_the_service if int(e.get("PRIORITY", "6")) <= 4]
+        check(not warnings, f"warnings or errors about the service at boot: {warnings}")
+        # The daemon logs natively; a line through stdout, stderr or syslog() bypassed that.
+        # Except one: Swift's libdispatch tries to raise its worker threads' priority to imitate
+        # QoS classes and syslogs the refusal (EACCES); the unit grants no CAP_SYS_NICE on purpose.
+        raw = [e["MESSAGE"] for e in about_the_service if e.get("_SYSTEMD_UNIT") == UNIT and e.get("_TRANSPORT") != "journal"
+               and not e["MESSAGE"].startswith("Failed to set thread priority for worker thread")]
+        check(not raw, f"the service logged around the journal API: {raw}")
+
+    def socket_activation():
+        run("systemctl", "stop", UNIT)
+        check(unit_property("ActiveState") == "inactive", "the service did not stop")
+        check(unit_property("ActiveState", "kioskguard-control.socket") == "active", "the control socket closed with the service")
+        status = ctl_json("status")  # the first connection starts the service
+        check(unit_property("ActiveState") == "active", "a connection to the control socket did not start the service")
+        check(status["terminals_configured"] == 0, f"the default config should admit no terminal: {status}")
+        status_text = unit_property("StatusText")
+        check("terminals connected" in status_text, f"no STATUS line: {status_text!r}")
+        figures["status_line"] = status_text
+
+    def configure():
+        run("useradd", "--create-home", "--groups", "kioskguard-kiosk", "kiosk")
+        hotline.start()
+        os.makedirs("/etc/credstore", mode=0o700, exist_ok=True)
+        secret = pathlib.Path("/etc/credstore/hotline-secret")
+        secret.write_text(SECRET)
+        secret.chmod(0o600)
+        pathlib.Path("/etc/kioskguard/kioskguard.toml.d/50-system-test.toml").write_text(f"""
+[policy]
+idle_timeout = "4s"
+warn_before = "2s"
+lock_confirm_timeout = "2s"
+
+[[hotline]]
+name = "primary"
+url = "{hotline.url}"
+
+[[terminal]]
+name = "{TERMINAL}"
+allowed_users = ["kiosk"]
+lock_actions = ["client", "logind"]
+""")
+        run("kioskguardctl", "check-config")
+        run("systemctl", "stop", UNIT)
+        figures["start_to_ready_ms"] = [time_start()]
+        for _ in range(4):
+            run("systemctl", "stop", UNIT)
+            figures["start_to_ready_ms"].append(time_start())
+        check(ctl_json("status")["terminals_configured"] == 1, "the drop-in's terminal is not configured")
+
+    def admins_without_root():
+        run("useradd", "--groups", "kioskguard-admin", "clerk-admin")
+        run("useradd", "visitor")
+        status = json.loads(run("runuser", "-u", "clerk-admin", "--", "kioskguardctl", "status", "--json"))
+        check(status["terminals_configured"] == 1, f"an admin-group member got {status}")
+        refused = subprocess.run(["runuser", "-u", "visitor", "--", "kioskguardctl", "status"], capture_output=True, text=True)
+        check(refused.returncode == 1 and "kioskguard-admin" in refused.stderr,
+              f"a user outside the admin group should be told the group it needs: {refused.returncode} {refused.stderr!r}")
+
+    def idle_session_warned_locked_and_logind_locked():
+        monitor = FollowedLines(["dbus-monitor", "--system",
+                                 "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Session',member='Lock'"])
+        signals = monitor.lines
+        # The monitor is listening once it printed its own NameAcquired.
+        wait_until("dbus-monitor to listen", lambda: any("member=NameAcquired" in s for s in signals), wake=monitor.read)
+        app = KioskApp(ignore_locks=True)
+        apps.append(app)
+        session = logind_session_of(app_pid(app))
+        check(session, "su -l did not put the kiosk app in a logind session")
+        app.send("session.begin", session="s-idle", subject=SUBJECT_A, auth="card+pin")
+        app.expect("warn", lambda m: m.get("type") == "warn" and m.get("session") == "s-idle")
+        app.expect("lock (idle)", lambda m: m == {"type": "lock", "session": "s-idle", "reason": "idle"})
+        # The app never confirms: after lock_confirm_timeout logind locks its login session.
+        path = f"/org/freedesktop/login1/session/{bus_label(session)}"
+        wait_until(f"logind's Lock signal on {path}", lambda: any(f"path={path}; interface=org.freedesktop.login1.Session; member=Lock" in s
+                                                                  for s in signals), wake=monitor.read)
+        monitor.stop()
+        entry = journal.wait_for("the lock-action entry", KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_SESSION="s-idle")
+        check(entry.get("KIOSKGUARD_LOCK_ACTION") == "logind" and "succeeded" in entry["MESSAGE"],
+              f"the logind lock action did not succeed: {entry.get('MESSAGE')}")
+        journal.wait_for("lock.unconfirmed", KIOSKGUARD_ANOMALY="lock.unconfirmed", KIOSKGUARD_SESSION="s-idle")
+        app.send("session.end", session="s-idle", reason="logout")
+
+    def card_swap_terminated_and_alerted():
+        app = apps[-1]
+        app.send("session.begin", session="s-swap", subject=SUBJECT_A, auth="card+pin")
+        app.send("card.inserted", subject=SUBJECT_B)
+        app.expect("terminate (card-swap)", lambda m: m == {"type": "terminate", "session": "s-swap", "reason": "card-swap"})
+        requests = hotline.wait_for(lambda rs: any(r.json and r.json["type"] == "kioskguard.anomaly.handover.card-swap" for r in rs),
+                                    timeout=DEADLINE)
+        alert = next(r for r in requests if r.json and r.json["type"] == "kioskguard.anomaly.handover.card-swap")
+        check(alert.signature_valid, "the alert's Standard Webhooks signature does not verify with the credential store's secret")
+        body = alert.body.decode()
+        check(SUBJECT_A not in body and SUBJECT_B not in body, "a raw subject reached the hotline")
+
+    def journal_is_structured_with_catalog():
+        ended = journal.wait_for("session-ended of s-swap", KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_SESSION="s-swap")
+        check(ended.get("KIOSKGUARD_REASON") == "card-swap" and ended.get("MESSAGE_ID"), f"session-ended entry: {ended}")
+        check(ended.get("KIOSKGUARD_SUBJECT", "").startswith("p:"), "the subject field is not a pseudonym")
+        dump = run("journalctl", "-b", "-o", "export", "_SYSTEMD_UNIT=" + UNIT)
+        check(SUBJECT_A not in dump and SUBJECT_B not in dump, "a raw subject reached the journal")
+        explained = run("journalctl", "-b", "-x", "--no-pager", "-u", UNIT)
+        check("Subject: kioskguardd started" in explained, "journalctl -x does not show the catalog text")
+
+    def reload_and_restart_keep_alerts_and_lock_sessions():
+        hotline.stop()  # the hotline goes down; the next alert stays pending
+        app = apps[-1]
+        app.send("session.begin", session="s-pending", subject=SUBJECT_A, auth="card+pin")
+        app.send("card.inserted", subject=SUBJECT_B)
+        app.expect("terminate of s-pending", lambda m: m.get("type") == "terminate" and m.get("session") == "s-pending")
+        wait_until("a pending alert", lambda: ctl_json("status")["alerts_pending"].get("primary", 0) >= 1, wake=journal.read)
+        pending = ctl_json("status")["alerts_pending"]["primary"]
+        app.send("session.begin", session="s-open", subject=SUBJECT_A, auth="card+pin")
+        app.send("activity", session="s-open")
+        pid = unit_property("MainPID")
+        run("systemctl", "reload", UNIT)
+        check(unit_property("MainPID") == pid, "reload replaced the process")
+        check(ctl_json("status")["alerts_pending"]["primary"] >= pending, "reload lost pending alerts")
+        run("systemctl", "restart", UNIT)
+        check(unit_property("MainPID") != pid, "restart kept the old process")
+        check(ctl_json("status")["alerts_pending"]["primary"] >= pending, "restart lost pending alerts")
+        sessions = {row["session"]: row for row in ctl_json("sessions")}
+        check(sessions.get("s-open", {}).get("state") == "locked", f"the open session is not locked after restart: {sessions}")
+        app.close()
+        again = KioskApp()
+        apps.append(again)
+        again.expect("lock (guard-restarted)", lambda m: m == {"type": "lock", "session": "s-open", "reason": "guard-restarted"})
+        hotline.start()
+        run("kioskguardctl", "alerts", "retry")
+        hotline.wait_for(lambda rs: sum(1 for r in rs if r.json and r.json["type"] == "kioskguard.anomaly.handover.card-swap") >= 2)
+        wait_until("the backlog to drain", lambda: ctl_json("status")["alerts_pending"].get("primary", 0) == 0, wake=journal.read)
+        again.send("session.end", session="s-open", reason="logout")
+
+    def sigkill_restarts():
+        pid, restarts = unit_property("MainPID"), int(unit_property("NRestarts"))
+        run("systemctl", "kill", "--signal=SIGKILL", "--kill-who=main", UNIT)
+        wait_until("systemd to restart the killed daemon",
+                    lambda: unit_property("MainPID") not in ("0", pid) and unit_property("ActiveState") == "active"
+                    and int(unit_property("NRestarts")) == restarts + 1, wake=journal.read)
+
+    def watchdog_catches_a_stall():
+        pid, restarts = unit_property("MainPID"), int(unit_property("NRestarts"))
+        run("kill", "-STOP", pid)  # the main loop stops pinging
+        journal.wait_for("systemd's watchdog timeout", lambda e: "Watchdog timeout" in e.get("MESSAGE", ""), _PID="1")
+        wait_until("the restart after the watchdog",
+                    lambda: unit_property("MainPID") not in ("0", pid) and unit_property("ActiveState") == "active"
+                    and int(unit_property("NRestarts")) == restarts + 1, wake=journal.read)
+
+    steps = [
+        ("the units verify and are hardened on the booted host", units_verify),
+        ("sockets listen and the service runs after boot", boots_with_sockets_and_service),
+        ("a connection starts the stopped service (socket activation), READY and STATUS", socket_activation),
+        ("a terminal and a hotline configured, start to READY timed", configure),
+        ("an admin-group member uses kioskguardctl without root; others are refused", admins_without_root),
+        ("an idle session is warned, locked, and its logind session locked", idle_session_warned_locked_and_logind_locked),
+        ("a card swap terminates the session and a signed alert reaches the hotline", card_swap_terminated_and_alerted),
+        ("the journal holds structured, pseudonymous entries and the catalog", journal_is_structured_with_catalog),
+        ("reload and restart keep pending alerts and lock open sessions", reload_and_restart_keep_alerts_and_lock_sessions),
+        ("SIGKILL leads to a restart by systemd", sigkill_restarts),
+        ("a stalled main loop is caught by the watchdog", watchdog_catches_a_stall),
+    ]
+    result = {"passed": passed, "figures": figures}
+    try:
+        for name, body in steps:
+            step(name, body)
+    except Exception as error:  # any failure, named with its step, is the result
+        result["failed"] = steps[len(passed)][0]
+        result["reason"] = str(error) if isinstance(error, StepFailed) else traceback.format_exc()
+        print(f"system test FAILED at step '{result['failed']}': {result['reason']}", flush=True)
+    finally:
+        for app in apps:
+            app.close()
+        hotline.stop()
+        (RESULTS / "result.json").write_text(json.dumps(result, indent=2))
+        subprocess.run(["systemctl", "poweroff", "--no-block"])
+
+
+if __name__ == "__main__":
+    main()
