@@ -38,9 +38,3 @@ public enum TimeSpan {
         return .nanoseconds(Int64(nanoseconds.rounded()))
     }
 }
-
-extension String {
-    func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KioskGuardConfiguration
 public import KioskGuardCore
 
 /// When to try a failed delivery again: exponential backoff with full jitter (a uniformly random
@@ -27,7 +28,7 @@ public struct RetryPolicy: Sendable {
 
     /// The delay a `Retry-After` header asks for: delta-seconds or an HTTP-date; nil if unreadable.
     public func retryAfter(_ header: String, now: WallInstant) -> Duration? {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let trimmed = header.trimmingWhitespace()
         if let seconds = Int64(trimmed), seconds >= 0 { return min(.seconds(seconds), maxRetryAfter) }
         guard let date = HTTPDate.parse(trimmed) else { return nil }
         let delay = date - now

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import KioskGuardConfiguration
 
 /// Standard Webhooks 1.0 signing: `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>`,
 /// with the key from a `whsec_<base64>` secret. The key never leaves this type.
@@ -8,7 +9,7 @@ public struct WebhookSigner: Sendable {
 
     /// A signer for `secret` (`whsec_` followed by base64, surrounding whitespace ignored).
     public init(secret: String) throws(WebhookSecretError) {
-        let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = secret.trimmingWhitespace()
         guard trimmed.hasPrefix("whsec_"), let bytes = Data(base64Encoded: String(trimmed.dropFirst(6))), bytes.count >= 16 else {
             throw WebhookSecretError()
         }

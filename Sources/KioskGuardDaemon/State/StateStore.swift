@@ -1,4 +1,3 @@
-import GRDB
 public import KioskGuardCore
 
 /// The daemon's crash-safe memory in `state_directory`: the sessions open right now (so a restart
@@ -8,7 +7,7 @@ public import KioskGuardCore
 /// point, and costs no fsync on the event loop. Changes are queued and committed together once
 /// per event-loop tick.
 public final class StateStore {
-    private let database: DatabaseQueue
+    private let database: SQLiteDatabase
     private var pending: [EngineAction] = []
     /// The path of the database file.
     public let path: String
@@ -16,32 +15,27 @@ public final class StateStore {
     /// Opens (creating if needed) the store in `directory`.
     public init(directory: String) throws {
         path = directory + "/state.sqlite"
-        database = try SQLiteDatabase.open(path, durability: .processCrash) { migrator in
-            migrator.registerMigration("v1") { db in
-                try db.create(table: "open_session") { table in
-                    table.column("terminal", .text).notNull()
-                    table.column("session", .text).notNull()
-                    table.column("subject", .text).notNull()
-                    table.column("begun_at_ns", .integer).notNull()
-                    table.primaryKey(["terminal", "session"])
-                }
-                try db.create(table: "account_link") { table in
-                    table.column("account", .text).notNull()
-                    table.column("subject", .text).notNull()
-                    table.column("linked_at_ns", .integer).notNull()
-                    table.primaryKey(["account", "subject"])
-                }
-            }
-        }
+        database = try SQLiteDatabase(path, durability: .processCrash, migrations: [Self.schemaVersion1])
     }
+
+    // IF NOT EXISTS: a file written before the schema was versioned has these tables already.
+    private static let schemaVersion1 = """
+        CREATE TABLE IF NOT EXISTS open_session (
+            terminal TEXT NOT NULL, session TEXT NOT NULL, subject TEXT NOT NULL, begun_at_ns INTEGER NOT NULL,
+            PRIMARY KEY (terminal, session));
+        CREATE TABLE IF NOT EXISTS account_link (
+            account TEXT NOT NULL, subject TEXT NOT NULL, linked_at_ns INTEGER NOT NULL,
+            PRIMARY KEY (account, subject));
+        """
 
     /// The sessions that were open when the daemon last stopped.
     public func openSessions() throws -> [PersistedSession] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT terminal, session, subject, begun_at_ns FROM open_session ORDER BY rowid").compactMap { row in
-                guard let subject = Pseudonym(row["subject"] as String) else { return nil }
-                return PersistedSession(terminal: row["terminal"], session: SessionID(row["session"]), subject: subject,
-                                        begunAt: WallInstant(nanosecondsSinceEpoch: row["begun_at_ns"]))
+            try db.query("SELECT terminal, session, subject, begun_at_ns FROM open_session ORDER BY rowid").compactMap { row in
+                guard let terminal = row.text("terminal"), let session = row.text("session"),
+                      let subject = row.text("subject").flatMap { Pseudonym($0) }, let begunAt = row.integer("begun_at_ns") else { return nil }
+                return PersistedSession(terminal: terminal, session: SessionID(session), subject: subject,
+                                        begunAt: WallInstant(nanosecondsSinceEpoch: begunAt))
             }
         }
     }
@@ -49,9 +43,10 @@ public final class StateStore {
     /// Every remembered account link.
     public func accountLinks() throws -> [(account: Pseudonym, link: AccountIndex.Link)] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT account, subject, linked_at_ns FROM account_link").compactMap { row in
-                guard let account = Pseudonym(row["account"] as String), let subject = Pseudonym(row["subject"] as String) else { return nil }
-                return (account, AccountIndex.Link(subject: subject, linkedAt: WallInstant(nanosecondsSinceEpoch: row["linked_at_ns"])))
+            try db.query("SELECT account, subject, linked_at_ns FROM account_link").compactMap { row in
+                guard let account = row.text("account").flatMap { Pseudonym($0) }, let subject = row.text("subject").flatMap { Pseudonym($0) },
+                      let linkedAt = row.integer("linked_at_ns") else { return nil }
+                return (account, AccountIndex.Link(subject: subject, linkedAt: WallInstant(nanosecondsSinceEpoch: linkedAt)))
             }
         }
     }
@@ -80,14 +75,14 @@ public final class StateStore {
             for change in changes {
                 switch change {
                 case .persist(let session):
-                    try db.execute(sql: "INSERT OR REPLACE INTO open_session (terminal, session, subject, begun_at_ns) VALUES (?, ?, ?, ?)",
-                                   arguments: [session.terminal, session.session.rawValue, session.subject.description,
-                                               session.begunAt.nanosecondsSinceEpoch])
+                    try db.execute("INSERT OR REPLACE INTO open_session (terminal, session, subject, begun_at_ns) VALUES (?, ?, ?, ?)",
+                                   [.text(session.terminal), .text(session.session.rawValue), .text(session.subject.description),
+                                    .integer(session.begunAt.nanosecondsSinceEpoch)])
                 case .forget(let terminal, let session):
-                    try db.execute(sql: "DELETE FROM open_session WHERE terminal = ? AND session = ?", arguments: [terminal, session.rawValue])
+                    try db.execute("DELETE FROM open_session WHERE terminal = ? AND session = ?", [.text(terminal), .text(session.rawValue)])
                 case .linkAccount(let account, let subject, let at):
-                    try db.execute(sql: "INSERT OR REPLACE INTO account_link (account, subject, linked_at_ns) VALUES (?, ?, ?)",
-                                   arguments: [account.description, subject.description, at.nanosecondsSinceEpoch])
+                    try db.execute("INSERT OR REPLACE INTO account_link (account, subject, linked_at_ns) VALUES (?, ?, ?)",
+                                   [.text(account.description), .text(subject.description), .integer(at.nanosecondsSinceEpoch)])
                 default:
                     break
                 }
@@ -99,7 +94,7 @@ public final class StateStore {
     /// Deletes account links older than `cutoff`.
     public func pruneAccountLinks(before cutoff: WallInstant) throws {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM account_link WHERE linked_at_ns < ?", arguments: [cutoff.nanosecondsSinceEpoch])
+            try db.execute("DELETE FROM account_link WHERE linked_at_ns < ?", [.integer(cutoff.nanosecondsSinceEpoch)])
         }
     }
 }
