@@ -10,7 +10,7 @@ version=${KIOSKGUARD_VERSION:-0.1.0}
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-scripts/ensure-packages.sh libsystemd-dev pkg-config libsqlite3-dev binutils dpkg-dev >/dev/null
+scripts/ensure-packages.sh libsystemd-dev pkg-config libsqlite3-dev libpcsclite-dev binutils dpkg-dev >/dev/null
 
 flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now)
 swift build "${flags[@]}" --product kioskguardd >&2

@@ -105,6 +105,18 @@ struct ConfigurationBuilder {
             logindSession: try section.string("logind_session"), execCommand: try section.strings("exec_command") ?? []
         )
         configuration.execTimeout = try section.duration("exec_timeout") ?? configuration.execTimeout
+        configuration.cardReader = try section.string("card_reader")
+        if configuration.cardReader?.isEmpty == true { throw section.error("card_reader", "name a reader, or leave card_reader out") }
+        configuration.profile.watchesCardReader = configuration.cardReader != nil
+        if let hex = try section.string("card_identity_apdu") {
+            guard configuration.cardReader != nil else {
+                throw section.error("card_identity_apdu", "card_identity_apdu needs card_reader: it is sent to the card in that reader")
+            }
+            guard let apdu = Self.hexBytes(hex), (4...261).contains(apdu.count) else {
+                throw section.error("card_identity_apdu", "a command APDU in hex: 4 to 261 bytes, such as \"00CA9F7F00\"")
+            }
+            configuration.cardIdentityAPDU = apdu
+        }
         if lockPlan.systemActions.contains(.exec) {
             guard let program = configuration.execCommand.first, program.hasPrefix("/") else {
                 throw section.error("exec_command", "the exec lock action needs exec_command with an absolute program path")
@@ -113,6 +125,20 @@ struct ConfigurationBuilder {
         let policy = try section.table("policy")
         try section.rejectUnknownKeys()
         terminals.append((configuration, policy, section))
+    }
+
+    /// Bytes from hex digits (spaces allowed between bytes); nil if anything else is there.
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let compact = text.filter { $0 != " " }
+        guard compact.allSatisfy(\.isHexDigit) else { return nil }
+        let digits = Array(compact.utf8)
+        guard !digits.isEmpty, digits.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     private static func lockPlan(_ section: inout TableReader) throws(ConfigurationError) -> LockPlan {

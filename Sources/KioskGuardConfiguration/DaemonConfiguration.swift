@@ -126,6 +126,12 @@ public struct TerminalConfiguration: Sendable {
     public var execCommand: [String]
     /// How long the `exec` action may run (`exec_timeout`).
     public var execTimeout: Duration = .seconds(10)
+    /// The PC/SC reader the daemon watches itself for this terminal (`card_reader`, a glob
+    /// such as `"Virtual PCD*"` matched against pcscd's reader names); nil: the app reports cards.
+    public var cardReader: String?
+    /// The command APDU whose answer identifies the card (`card_identity_apdu`, hex), for
+    /// example a GET DATA of the certificate serial; nil: the card's ATR identifies it.
+    public var cardIdentityAPDU: [UInt8]?
 
     /// The terminal's name.
     public var name: String { profile.name }

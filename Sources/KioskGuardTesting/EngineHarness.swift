@@ -50,6 +50,12 @@ public struct EngineHarness {
         keep(engine.handle(event, requestID: id.map(RequestID.init), from: terminal(name), at: clock.now()))
     }
 
+    /// Delivers what terminal `name`'s watched card reader reports now.
+    @discardableResult
+    public mutating func reader(_ report: ReaderReport, on name: String = "counter-1") -> [EngineAction] {
+        keep(engine.readerReported(report, on: terminal(name), at: clock.now()))
+    }
+
     /// Lets `duration` pass, firing every deadline at its exact instant on the way.
     @discardableResult
     public mutating func advance(by duration: Duration) -> [EngineAction] {

@@ -79,10 +79,13 @@ class JournalFollower:
                 line, self._buffer = self._buffer.split(b"\n", 1)
                 self.entries.append(json.loads(line))
 
-    def wait_for(self, timeout=DEADLINE, **fields):
-        """The first entry whose fields include `fields` (KIOSKGUARD_EVENT=…, …)."""
-        entry = self._read_until(lambda e: all(e.get(k) == v for k, v in fields.items()), time.monotonic() + timeout)
-        assert entry is not None, f"no journal entry with {fields} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
+    def wait_for(self, timeout=DEADLINE, containing=None, **fields):
+        """The first entry whose fields include `fields` (KIOSKGUARD_EVENT=…, …) and whose MESSAGE
+        contains `containing`, if given."""
+        entry = self._read_until(lambda e: all(e.get(k) == v for k, v in fields.items()) and containing in (e.get("MESSAGE") or ""),
+                                 time.monotonic() + timeout) if containing else \
+            self._read_until(lambda e: all(e.get(k) == v for k, v in fields.items()), time.monotonic() + timeout)
+        assert entry is not None, f"no journal entry with {fields} {containing or ''} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
         return entry
 
     def wait_count(self, count, timeout=DEADLINE, **fields):

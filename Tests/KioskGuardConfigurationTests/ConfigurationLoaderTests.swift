@@ -127,6 +127,10 @@ struct ConfigurationLoaderTests {
         ("[control]\nadmin_groups = 7\n", 2, "control.admin_groups", "array of strings"),
         ("[[hotline]]\nname = \"h\"\nurl = \"ftp://x\"\n", 3, "hotline.url", "http"),
         ("[control\n", 1, "", "expected"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"\"\n", 5, "terminal.card_reader", "name a reader"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_identity_apdu = \"00CA010000\"\n", 5, "terminal.card_identity_apdu", "needs card_reader"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity_apdu = \"00CA01\"\n", 6, "terminal.card_identity_apdu", "4 to 261 bytes"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity_apdu = \"+0CA0100\"\n", 6, "terminal.card_identity_apdu", "in hex"),
     ])
     func errors(text: String, line: Int, key: String, message: String) throws {
         let fixture = try ConfigurationFixture()
@@ -137,6 +141,25 @@ struct ConfigurationLoaderTests {
         #expect(error.key == key)
         #expect(error.message.contains(message), "\(error)")
         #expect(error.description.hasPrefix("\(fixture.main):\(line): "))
+    }
+
+    @Test("a card reader and its identity APDU are read per terminal, and make the engine watch it")
+    func cardReader() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("""
+            [control]
+            admin_groups = []
+            [[terminal]]
+            name = "watched"
+            card_reader = "Virtual PCD*"
+            card_identity_apdu = "00 CA 01 00 00"
+            [[terminal]]
+            name = "plain"
+            """)
+        let terminals = try fixture.load().terminals
+        #expect(terminals[0].cardReader == "Virtual PCD*" && terminals[0].cardIdentityAPDU == [0x00, 0xCA, 0x01, 0x00, 0x00])
+        #expect(terminals[0].profile.watchesCardReader && !terminals[1].profile.watchesCardReader)
+        #expect(terminals[1].cardReader == nil && terminals[1].cardIdentityAPDU == nil)
     }
 
     @Test("an impossible policy is refused: a warning as long as the timeout")

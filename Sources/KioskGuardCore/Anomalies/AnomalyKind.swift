@@ -16,6 +16,8 @@ public enum AnomalyKind: String, Hashable, Sendable, CaseIterable {
     case clientLost = "client.lost"
     /// The guard restarted with sessions open.
     case guardRestarted = "guard.restarted"
+    /// The kiosk app's card events contradict the reader the daemon watches itself.
+    case cardStateMismatch = "card.state-mismatch"
     /// A local peer was refused on a socket.
     case ipcDenied = "ipc.denied"
     /// One account was registered by two different people within the retention.
@@ -27,7 +29,7 @@ public enum AnomalyKind: String, Hashable, Sendable, CaseIterable {
     public var severity: Severity {
         switch self {
         case .handoverCardSwap, .handoverSubjectMismatch, .handoverUnclosedSession,
-            .stepOnInactiveSession, .lockUnconfirmed, .clientLost, .guardRestarted:
+            .stepOnInactiveSession, .lockUnconfirmed, .clientLost, .guardRestarted, .cardStateMismatch:
             .high
         case .stepStaleAuth, .ipcDenied:
             .medium

@@ -25,6 +25,7 @@ extension AuditEvent {
         case .alertStalled: "ccd03aaaff7f4ac0a1df374cec8ccca8"
         case .adminAction: "220f837f4da141c28c03a8ebc66b6ffc"
         case .lockAction: "e6f33edd23a94838a47f6639f1aa3a66"
+        case .cardReader: "7351d54a607b48cf926db4ddfba27bfb"
         }
     }
 }

@@ -46,6 +46,9 @@ public enum AuditEvent: String, Hashable, Sendable, CaseIterable {
     /// A system lock action (logind, exec) ran, with its outcome (not in the contract's list,
     /// which has no name for it; section 4 requires failures to be logged).
     case lockAction = "lock-action"
+    /// The reader the daemon watches itself saw a card come or go (not in the contract's list:
+    /// the card watcher came after it).
+    case cardReader = "card-reader"
 }
 
 /// One state change of a session or terminal, as the engine reports it for the journal.

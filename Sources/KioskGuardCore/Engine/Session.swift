@@ -12,6 +12,9 @@ struct Session: Sendable {
     var maxWarned = false
     var lockedAt: MonotonicInstant?
     var lockReason: LockReason?
+    /// The card in the watched reader when the session began (or the first one seen after):
+    /// another card in that reader is a handover.
+    var readerCard: Pseudonym?
     /// A `lock` was sent and its `locked` is awaited until `lockedAt + lock_confirm_timeout`.
     var awaitingLockConfirmation = false
     /// The app failed to hold the session (lost, or never confirmed a lock): an end also goes to

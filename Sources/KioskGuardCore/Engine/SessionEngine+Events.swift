@@ -95,7 +95,8 @@ extension SessionEngine {
                       into: &actions)
             }
         }
-        let session = Session(id: id, subject: subject, auth: auth, at: now)
+        var session = Session(id: id, subject: subject, auth: auth, at: now)
+        session.readerCard = readerCardAtBegin(terminal)
         terminals[terminal.index].open = session
         actions.append(.record(record(.sessionBegun, terminal, session, reason: auth?.rawValue)))
         actions.append(.persist(PersistedSession(terminal: state.name, session: id, subject: subject, begunAt: now.wall)))
@@ -115,22 +116,6 @@ extension SessionEngine {
             unlock(terminal, at: now, into: &actions)
         } else {
             noteActivity(terminal, at: now, into: &actions)
-        }
-    }
-
-    private mutating func cardInserted(_ subject: Pseudonym, _ terminal: TerminalID, at now: Moment, into actions: inout [EngineAction]) {
-        terminals[terminal.index].card = .present(subject)
-        guard let session = terminals[terminal.index].open, session.subject != subject else { return }
-        handOver(terminal, session, .cardSwap, anomaly: .handoverCardSwap, newSubject: subject, at: now, into: &actions)
-    }
-
-    private mutating func cardRemoved(_ terminal: TerminalID, at now: Moment, into actions: inout [EngineAction]) {
-        terminals[terminal.index].card = .absent
-        guard let session = terminals[terminal.index].open else { return }
-        switch terminals[terminal.index].policy.onCardRemoved {
-        case .lock where session.isInUse: lock(terminal, .cardRemoved, at: now, into: &actions)
-        case .lock: break
-        case .terminate: end(terminal, .cardRemoved, at: now, into: &actions)
         }
     }
 

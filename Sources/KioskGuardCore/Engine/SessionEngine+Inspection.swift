@@ -53,10 +53,12 @@ extension SessionEngine {
     /// Every configured terminal.
     public var terminalSnapshots: [TerminalSnapshot] {
         terminals.map { state in
-            let card: Bool? = switch state.card {
-            case .unreported: nil
-            case .present: true
-            case .absent: false
+            let card: Bool? = switch (state.reader, state.card) {
+            case (.present, _): true
+            case (.absent, _): false
+            case (_, .unreported): nil
+            case (_, .present): true
+            case (_, .absent): false
             }
             return TerminalSnapshot(name: state.name, connected: state.connected, openSession: state.open?.id,
                                     cardPresent: card, policy: state.policy)

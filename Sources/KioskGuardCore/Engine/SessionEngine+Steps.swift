@@ -25,9 +25,7 @@ extension SessionEngine {
                 deny(request, .authStale, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
                 return
             }
-            if case .present(let card) = state.card, card == session.subject {
-                // The session's own card is in the reader.
-            } else if state.card != .unreported {
+            guard sessionCardIsPresent(session, state) else {
                 deny(request, .cardAbsent, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
                 return
             }

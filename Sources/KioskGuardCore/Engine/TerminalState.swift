@@ -9,10 +9,12 @@ struct TerminalState: Sendable {
     /// Terminations the app has not heard of because it was disconnected; told on reconnect.
     var untoldEnds = BoundedHistory<EndedSession>(capacity: 8)
     var card: CardState = .unreported
+    var reader: ReaderState
     var presenceLostAt: MonotonicInstant?
 
     init(profile: TerminalProfile) {
         self.profile = profile
+        reader = profile.watchesCardReader ? .unknown : .notWatched
     }
 
     var name: String { profile.name }
@@ -43,6 +45,17 @@ enum CardState: Hashable, Sendable {
     /// The terminal never reported card events: card presence is not checked.
     case unreported
     case present(Pseudonym)
+    case absent
+}
+
+/// What the daemon's own watch of the terminal's PC/SC reader says. The card is known by a
+/// pseudonym of its identity (ATR or a configured APDU's answer), not by the person's subject.
+enum ReaderState: Hashable, Sendable {
+    /// No reader is configured for the terminal: the kiosk app's card events are all there is.
+    case notWatched
+    /// Watched, but not reported yet (pcscd starting or down): the app's events count meanwhile.
+    case unknown
+    case present(card: Pseudonym)
     case absent
 }
 

@@ -8,6 +8,9 @@ public struct TerminalProfile: Hashable, Sendable {
     public var policy: SessionPolicy
     /// How a lock is enforced beyond the kiosk app's own UI.
     public var lockPlan: LockPlan
+    /// Whether the daemon watches the terminal's card reader itself; its reports then outrank
+    /// the kiosk app's card events.
+    public var watchesCardReader: Bool
 
     /// Whether `name` can name a terminal: 1 to 64 letters, digits, `.`, `_` or `-`. The name is a
     /// config key, a wire field and a journal field value, so it is kept plain.
@@ -24,10 +27,11 @@ public struct TerminalProfile: Hashable, Sendable {
     }
 
     /// A terminal with the given rules.
-    public init(name: String, policy: SessionPolicy = SessionPolicy(), lockPlan: LockPlan = LockPlan()) {
+    public init(name: String, policy: SessionPolicy = SessionPolicy(), lockPlan: LockPlan = LockPlan(), watchesCardReader: Bool = false) {
         self.name = name
         self.policy = policy
         self.lockPlan = lockPlan
+        self.watchesCardReader = watchesCardReader
     }
 }
 

@@ -90,6 +90,22 @@ public final class EngineHost {
         execute(engine.handle(event, requestID: requestID, from: terminal, at: clock.now()), flush: false)
     }
 
+    /// What the watched card reader of terminal `name` saw. Its card rules outrank the app's.
+    public func readerReported(_ report: ReaderReport, terminal name: String) {
+        guard let terminal = engine.terminal(named: name) else { return }
+        var fields: Logger.Metadata = [JournalFields.terminal: .string(name)]
+        switch report {
+        case .cardPresent(let card):
+            fields[JournalFields.state] = "present"
+            fields[JournalFields.card] = .string(card.description)
+            audit.daemon(.cardReader, "card \(card) is in the reader of terminal \(name)", level: .info, fields: fields)
+        case .cardAbsent:
+            fields[JournalFields.state] = "absent"
+            audit.daemon(.cardReader, "no card is in the reader of terminal \(name)", level: .info, fields: fields)
+        }
+        execute(engine.readerReported(report, on: terminal, at: clock.now()))
+    }
+
     /// Records that the connection limit turned a peer away (rate-limited to one record a minute).
     public func raiseConnectionLimit() {
         let now = NIODeadline.now()

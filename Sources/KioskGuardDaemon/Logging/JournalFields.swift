@@ -21,6 +21,8 @@ public enum JournalFields {
     public static let decision = "KIOSKGUARD_DECISION"
     /// Which system lock action a `lock-action` entry is about (`logind`, `exec`).
     public static let lockAction = "KIOSKGUARD_LOCK_ACTION"
+    /// The pseudonym of the card in a watched reader (`card-reader` entries): its identity, not the person's.
+    public static let card = "KIOSKGUARD_CARD"
     /// Facts of an anomaly, `KIOSKGUARD_DETAIL_<NAME>`; the names are the core's snake_case detail names.
     public static let detailPrefix = "KIOSKGUARD_DETAIL_"
     public static let messageID = "MESSAGE_ID"
@@ -28,6 +30,6 @@ public enum JournalFields {
     /// Every fixed field name above.
     public static let all = [
         event, terminal, session, subject, account, reason, state, anomaly, severity, alertID, endpoint, attempt,
-        httpStatus, peerUID, peerPID, adminUID, step, decision, lockAction, messageID,
+        httpStatus, peerUID, peerPID, adminUID, step, decision, lockAction, card, messageID,
     ]
 }

@@ -51,12 +51,15 @@ public struct GuardDaemon: Service {
         try await loop.submit { running.value.announceReady() }.get()
         let alerts = try await loop.submit { running.value.alerts }.get()
         alerts?.start()
+        let cardReaders = try await loop.submit { running.value.cardReaders }.get()
+        cardReaders?.start()
 
         for await _ in hangups.cancelOnGracefulShutdown() {
             try await loop.submit { running.value.reloader.reload { _ in } }.get()
         }
 
         ServiceManager.notify("STOPPING=1")
+        cardReaders?.stop()
         try await loop.submit { running.value.stop() }.get()
         await alerts?.stop()
         try await loop.submit { running.value.servers }.get().forEach { try? $0.close().wait() }
@@ -72,6 +75,7 @@ public struct GuardDaemon: Service {
         let reloader: Reloader
         let decoder: EventDecoder
         var alerts: AlertService?
+        var cardReaders: CardReaderWatcher?
         let configuration: DaemonConfiguration
         let audit: AuditLog
         var servers: [any Channel] = []
@@ -149,6 +153,10 @@ public struct GuardDaemon: Service {
             reloader: reloader, decoder: EventDecoder(limits: limits, pseudonymizer: pseudonymizer), configuration: configuration, audit: audit
         )
         control.reload = { [reloader] done in reloader.reload(done) }
+        let boundHost = NIOLoopBound(host, eventLoop: loop)
+        running.cardReaders = CardReaderWatcher(configuration: configuration, pseudonymizer: pseudonymizer, logger: audit.logger) { terminal, report in
+            loop.execute { boundHost.value.readerReported(report, terminal: terminal) }
+        }
         host.statusChanged = { [unowned running] in running.statusChanged() }
         if !configuration.hotlines.isEmpty {
             let bound = NIOLoopBound(running, eventLoop: loop)

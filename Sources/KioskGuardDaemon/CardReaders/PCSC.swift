@@ -1,0 +1,60 @@
+import CPCSCLite
+
+/// A PC/SC result code, printed the way pcsc-lite names it.
+struct PCSCResult: Error, CustomStringConvertible {
+    let code: LONG
+    init(_ code: LONG) { self.code = code }
+    var description: String { String(cString: pcsc_stringify_error(code)) }
+}
+
+/// The reader names pcscd knows now.
+enum PCSCReaders {
+    static func list(_ context: SCARDCONTEXT) -> Result<[String], PCSCResult> {
+        var length = DWORD(0)
+        var code = SCardListReaders(context, nil, nil, &length)
+        if code == kioskguard_scard_e_no_readers { return .success([]) }
+        guard code == kioskguard_scard_success else { return .failure(PCSCResult(code)) }
+        var buffer = [CChar](repeating: 0, count: Int(length))
+        code = SCardListReaders(context, nil, &buffer, &length)
+        if code == kioskguard_scard_e_no_readers { return .success([]) }
+        guard code == kioskguard_scard_success else { return .failure(PCSCResult(code)) }
+        // A multi-string: names separated by NUL, ended by an empty one.
+        return .success(buffer.split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) })
+    }
+}
+
+/// One exchange with the card in a reader, shared so the kiosk app keeps its own access.
+enum PCSCCard {
+    /// The answer to `apdu` without its status word; a failure names the status or the error.
+    static func transmit(_ apdu: [UInt8], reader: String, context: SCARDCONTEXT) -> Result<[UInt8], PCSCCardProblem> {
+        var card = SCARDHANDLE()
+        var protocolInUse = DWORD(0)
+        let connected = SCardConnect(context, reader, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &card, &protocolInUse)
+        guard connected == kioskguard_scard_success else { return .failure(PCSCCardProblem("connect: \(PCSCResult(connected))")) }
+        defer { SCardDisconnect(card, DWORD(SCARD_LEAVE_CARD)) }
+        // 256 bytes of data and the two status bytes: the most a short APDU can answer.
+        var answer = [UInt8](repeating: 0, count: 258)
+        var answerLength = DWORD(answer.count)
+        let sent = SCardTransmit(card, kioskguard_scard_pci(protocolInUse), apdu, DWORD(apdu.count), nil, &answer, &answerLength)
+        guard sent == kioskguard_scard_success else { return .failure(PCSCCardProblem("transmit: \(PCSCResult(sent))")) }
+        let length = Int(answerLength)
+        guard length >= 2 else { return .failure(PCSCCardProblem("an answer without a status word")) }
+        let status = (answer[length - 2], answer[length - 1])
+        guard status == (0x90, 0x00) else {
+            return .failure(PCSCCardProblem("status word \(hex(status.0))\(hex(status.1))"))
+        }
+        guard length > 2 else { return .failure(PCSCCardProblem("an empty answer")) }
+        return .success(Array(answer[..<(length - 2)]))
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+}
+
+/// Why the identity APDU gave no identity. Carries no card data.
+struct PCSCCardProblem: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

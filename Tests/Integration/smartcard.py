@@ -1,0 +1,120 @@
+"""A real pcscd with the virtual reader of vsmartcard-vpcd, and virtual cards that connect to
+it, built on python3-virtualsmartcard's VirtualICC, for the card-reader watcher's tests.
+
+vpcd is a pcscd reader driver that listens on a TCP port: a card emulator connecting to it is a
+card inserted, closing the connection is the card removed. pcscd's socket is fixed at
+/run/pcscd/pcscd.comm, so one pcscd serves every test, one at a time.
+"""
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import Cryptodome  # noqa: E402  (python3-pycryptodome)
+
+# Debian installs the library outside Python's path, and it imports PyCrypto's name for what
+# Debian ships as pycryptodome's Cryptodome (both are packaging facts of bookworm).
+sys.path.append("/usr/lib/python3/site-packages/virtualsmartcard")
+sys.modules.setdefault("Crypto", Cryptodome)
+from virtualsmartcard.VirtualSmartcard import SmartcardOS, VirtualICC  # noqa: E402
+
+PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+READER = "Virtual PCD"
+# GET DATA (ISO 7816-4) with a proprietary tag: what the daemon is configured to send.
+IDENTITY_APDU = bytes.fromhex("00CA010000")
+
+
+class TestCardOS(SmartcardOS):
+    """A card with a chosen ATR that answers the identity APDU with its serial."""
+
+    def __init__(self, atr: bytes, serial: bytes):
+        self.atr, self.serial = atr, serial
+
+    def getATR(self):
+        return self.atr
+
+    def execute(self, msg):
+        if msg[:4] == IDENTITY_APDU[:4]:
+            return self.serial + b"\x90\x00"
+        return b"\x6d\x00"  # instruction not supported
+
+
+class VirtualCard:
+    """A card in the virtual reader while this object lives (until `remove`)."""
+
+    def __init__(self, port: int, serial: str, atr: bytes = bytes.fromhex("3B8880010000000000000000")):
+        self.icc = VirtualICC(None, "iso7816", "127.0.0.1", port)
+        self.icc.os = TestCardOS(atr, serial.encode())
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            self.icc.run()
+        except (SystemExit, Exception):
+            # The reader went away or remove() closed the connection; the library's loop then
+            # ends in SystemExit, OSError or (on a read cut short) UnboundLocalError.
+            pass
+
+    def remove(self):
+        try:
+            self.icc.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.icc.sock.close()
+        self.thread.join(timeout=10)
+
+
+def _listening(port: int) -> bool:
+    """Whether something listens on TCP `port`, read from /proc so that no card is inserted."""
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1].endswith(wanted) and fields[3] == "0A":
+                return True
+    return False
+
+
+class Pcscd:
+    """pcscd in the foreground with only the vpcd reader on `port`."""
+
+    def __init__(self, directory: Path, port: int):
+        self.port = port
+        self.config = directory / "reader.conf.d"
+        self.config.mkdir(parents=True, exist_ok=True)
+        self.process = None
+
+    def start(self, with_reader=True, timeout=30.0):
+        entry = self.config / "vpcd"
+        if with_reader:
+            entry.write_text(f'FRIENDLYNAME "{READER}"\nDEVICENAME /dev/null:{self.port}\n'
+                             "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 1\n")
+        elif entry.exists():
+            entry.unlink()
+        PCSCD_SOCKET.unlink(missing_ok=True)  # left by a pcscd that was killed
+        self.process = subprocess.Popen(["pcscd", "--foreground", "--config", str(self.config)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        # Ready when its socket exists and, with the reader, vpcd listens for cards. pcscd has no
+        # readiness notification; these are the two things it creates last.
+        while not (PCSCD_SOCKET.exists() and (not with_reader or _listening(self.port))):
+            assert self.process.poll() is None, "pcscd exited at start"
+            assert time.monotonic() < deadline, "pcscd did not come up"
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
