@@ -18,6 +18,10 @@ Reports p50, p99 and max.
 card-removal: one terminal; N times a session begins with its card in the reader, the card is
 removed, and the delay until the `lock` arrives is measured (the contract: within 1 s).
 
+reader-removal: the same, but the daemon watches a real PC/SC reader itself (pcscd with the
+vsmartcard vpcd reader, a virtual card from Tests/Integration/smartcard.py): the delay runs from
+the virtual card's connection closing to the `lock` (it includes pcscd's own card polling).
+
 alerts: a local HTTP receiver stands in for the hotline; one terminal raises N card swaps at a
 steady rate; each alert's latency is its arrival at the receiver minus the moment the swapping
 card.inserted was sent (detection happens on receipt). Reports p50, p99 and max.
@@ -40,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_daemon(directory, terminals, policy, binary, log_target="journal", extra=""):
+def start_daemon(directory, terminals, policy, binary, log_target="journal", extra="", terminal_lines=()):
     key = directory / "pseudonym.key"
     key.write_bytes(bytes(range(32)))
     key.chmod(0o600)
@@ -49,7 +53,7 @@ def start_daemon(directory, terminals, policy, binary, log_target="journal", ext
              f"max_connections = {terminals + 100}", "[control]", "admin_groups = []", "[policy]"]
     lines += [f'{k} = "{v}"' for k, v in policy.items()]
     for index in range(terminals):
-        lines += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]']
+        lines += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]', *terminal_lines]
     (directory / "kioskguard.toml").write_text("\n".join(lines) + "\n" + extra)
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(directory / "notify.sock"))
@@ -210,6 +214,45 @@ def card_removal(args, directory):
         daemon.wait()
 
 
+def reader_removal(args, directory):
+    sys.path.insert(0, str(ROOT / "Tests" / "Integration"))
+    from smartcard import Pcscd, VirtualCard, free_port
+    pcscd = Pcscd(directory, free_port()).start()
+    daemon = start_daemon(directory, 1, {}, args.binary, args.log_target, terminal_lines=['card_reader = "Virtual PCD*"'])
+    try:
+        sock = connect_all(directory, 1)[0]
+        delays = []
+        for index in range(args.removals):
+            card = VirtualCard(pcscd.port, f"card-{index}")
+            # The session must begin after the daemon saw the card, so that it is bound to it.
+            while not control(directory, "terminals")["result"][0].get("card_present"):
+                time.sleep(0.01)
+            sock.sendall((json.dumps({"type": "session.begin", "session": f"s{index}", "subject": "a"}) + "\n"
+                          + json.dumps({"type": "ping", "id": "sync"}) + "\n").encode())
+            read_line(sock)
+            started = time.monotonic()
+            card.remove()
+            reply = read_line(sock)
+            delays.append(time.monotonic() - started)
+            assert b'"lock"' in reply, reply
+            sock.sendall(json.dumps({"type": "session.end", "session": f"s{index}"}).encode() + b"\n")
+        delays.sort()
+        pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 3)
+        return {"scenario": "reader-removal", "removals": args.removals, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+                "max_ms": round(1000 * delays[-1], 3)}
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+        pcscd.stop()
+
+
+def control(directory, verb):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(directory / "control.sock"))
+        sock.sendall(json.dumps({"id": "bench", "verb": verb}).encode() + b"\n")
+        return json.loads(read_line(sock))
+
+
 def alerts(args, directory):
     import http.server
     import threading
@@ -260,7 +303,7 @@ def alerts(args, directory):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["throughput", "lock-delay", "card-removal", "alerts"])
+    parser.add_argument("scenario", choices=["throughput", "lock-delay", "card-removal", "reader-removal", "alerts"])
     parser.add_argument("--removals", type=int, default=1000)
     parser.add_argument("--alerts", type=int, default=500)
     parser.add_argument("--rate", type=float, default=50.0, help="card swaps per second")
@@ -273,7 +316,8 @@ def main():
     parser.add_argument("--binary", type=Path, default=ROOT / ".build" / "release" / "kioskguardd")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kioskguard-load-") as directory:
-        run = {"throughput": throughput, "lock-delay": lock_delay, "card-removal": card_removal, "alerts": alerts}[args.scenario]
+        run = {"throughput": throughput, "lock-delay": lock_delay, "card-removal": card_removal, "reader-removal": reader_removal,
+               "alerts": alerts}[args.scenario]
         print(json.dumps(run(args, Path(directory))))
 
 

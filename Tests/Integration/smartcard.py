@@ -5,6 +5,7 @@ vpcd is a pcscd reader driver that listens on a TCP port: a card emulator connec
 card inserted, closing the connection is the card removed. pcscd's socket is fixed at
 /run/pcscd/pcscd.comm, so one pcscd serves every test, one at a time.
 """
+import logging
 import socket
 import subprocess
 import sys
@@ -45,7 +46,7 @@ class VirtualCard:
     """A card in the virtual reader while this object lives (until `remove`)."""
 
     def __init__(self, port: int, serial: str, atr: bytes = bytes.fromhex("3B8880010000000000000000")):
-        self.icc = VirtualICC(None, "iso7816", "127.0.0.1", port)
+        self.icc = VirtualICC(None, "iso7816", "127.0.0.1", port, logginglevel=logging.WARNING)
         self.icc.os = TestCardOS(atr, serial.encode())
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -67,7 +68,7 @@ class VirtualCard:
         self.thread.join(timeout=10)
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     """Whether something listens on TCP `port`, read from /proc so that no card is inserted."""
     wanted = f":{port:04X}"
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -100,7 +101,7 @@ class Pcscd:
         deadline = time.monotonic() + timeout
         # Ready when its socket exists and, with the reader, vpcd listens for cards. pcscd has no
         # readiness notification; these are the two things it creates last.
-        while not (PCSCD_SOCKET.exists() and (not with_reader or _listening(self.port))):
+        while not (PCSCD_SOCKET.exists() and (not with_reader or listening(self.port))):
             assert self.process.poll() is None, "pcscd exited at start"
             assert time.monotonic() < deadline, "pcscd did not come up"
             time.sleep(0.05)

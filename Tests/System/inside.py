@@ -20,11 +20,14 @@ import traceback
 
 sys.path.insert(0, "/opt/kioskguard-system-test")
 from hotline import SECRET, Hotline  # noqa: E402
+from smartcard import VirtualCard, listening  # noqa: E402
 
 HERE = pathlib.Path("/opt/kioskguard-system-test")
 RESULTS = pathlib.Path("/results")
 EVENTS = "/run/kioskguard/events.sock"
 TERMINAL = "counter-1"
+# A terminal whose card reader the daemon watches itself: vsmartcard's vpcd on its Debian port.
+CARD_TERMINAL, VPCD_PORT = "counter-2", 35963
 SUBJECT_A, SUBJECT_B = "310129-954F", "280286-1234"
 DEADLINE = 60.0
 UNIT = "kioskguard.service"
@@ -116,10 +119,10 @@ class KioskApp:
     """The example client run as the kiosk user in a real logind session, made by `su -l`
     through PAM and pam_systemd as a login would make it. It relays JSON lines both ways."""
 
-    def __init__(self, ignore_locks=False):
+    def __init__(self, ignore_locks=False, terminal=TERMINAL):
         flag = "--ignore-locks " if ignore_locks else ""
         self.process = subprocess.Popen(
-            ["su", "-l", "kiosk", "-c", f"exec python3 -u {HERE}/kioskguard_client.py {flag}{EVENTS} {TERMINAL}"],
+            ["su", "-l", "kiosk", "-c", f"exec python3 -u {HERE}/kioskguard_client.py {flag}{EVENTS} {terminal}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.messages = queue.Queue()
         self.seen = []
@@ -197,7 +200,8 @@ def main():
     hotline = Hotline(pathlib.Path("/tmp"))
     figures = {}
     passed = []
-    apps = []
+    apps = []  # every kiosk app started, closed at the end
+    counter_app = {}  # the kiosk app of counter-1 that the session steps share
 
     def step(name, body):
         print(f"system test: {name} ...", flush=True)
@@ -264,6 +268,11 @@ url = "{hotline.url}"
 name = "{TERMINAL}"
 allowed_users = ["kiosk"]
 lock_actions = ["client", "logind"]
+
+[[terminal]]
+name = "{CARD_TERMINAL}"
+allowed_users = ["kiosk"]
+card_reader = "Virtual PCD*"
 """)
         run("kioskguardctl", "check-config")
         run("systemctl", "stop", UNIT)
@@ -271,13 +280,13 @@ lock_actions = ["client", "logind"]
         for _ in range(4):
             run("systemctl", "stop", UNIT)
             figures["start_to_ready_ms"].append(time_start())
-        check(ctl_json("status")["terminals_configured"] == 1, "the drop-in's terminal is not configured")
+        check(ctl_json("status")["terminals_configured"] == 2, "the drop-in's terminals are not configured")
 
     def admins_without_root():
         run("useradd", "--groups", "kioskguard-admin", "clerk-admin")
         run("useradd", "visitor")
         status = json.loads(run("runuser", "-u", "clerk-admin", "--", "kioskguardctl", "status", "--json"))
-        check(status["terminals_configured"] == 1, f"an admin-group member got {status}")
+        check(status["terminals_configured"] == 2, f"an admin-group member got {status}")
         refused = subprocess.run(["runuser", "-u", "visitor", "--", "kioskguardctl", "status"], capture_output=True, text=True)
         check(refused.returncode == 1 and "kioskguard-admin" in refused.stderr,
               f"a user outside the admin group should be told the group it needs: {refused.returncode} {refused.stderr!r}")
@@ -290,6 +299,7 @@ lock_actions = ["client", "logind"]
         wait_until("dbus-monitor to listen", lambda: any("member=NameAcquired" in s for s in signals), wake=monitor.read)
         app = KioskApp(ignore_locks=True)
         apps.append(app)
+        counter_app["app"] = app
         session = logind_session_of(app_pid(app))
         check(session, "su -l did not put the kiosk app in a logind session")
         app.send("session.begin", session="s-idle", subject=SUBJECT_A, auth="card+pin")
@@ -307,7 +317,7 @@ lock_actions = ["client", "logind"]
         app.send("session.end", session="s-idle", reason="logout")
 
     def card_swap_terminated_and_alerted():
-        app = apps[-1]
+        app = counter_app["app"]
         app.send("session.begin", session="s-swap", subject=SUBJECT_A, auth="card+pin")
         app.send("card.inserted", subject=SUBJECT_B)
         app.expect("terminate (card-swap)", lambda m: m == {"type": "terminate", "session": "s-swap", "reason": "card-swap"})
@@ -327,9 +337,25 @@ lock_actions = ["client", "logind"]
         explained = run("journalctl", "-b", "-x", "--no-pager", "-u", UNIT)
         check("Subject: kioskguardd started" in explained, "journalctl -x does not show the catalog text")
 
+    def card_reader_watched_from_the_sandbox():
+        # pcscd is socket-activated by the daemon's watcher; vpcd listens once pcscd runs.
+        wait_until("pcscd's virtual reader to listen", lambda: listening(VPCD_PORT), wake=journal.read)
+        card = VirtualCard(VPCD_PORT, "CARD-SYSTEM-TEST")
+        journal.wait_for("the watched reader's card", KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=CARD_TERMINAL,
+                         KIOSKGUARD_STATE="present")
+        app = KioskApp(terminal=CARD_TERMINAL)
+        apps.append(app)
+        app.send("session.begin", session="s-card", subject=SUBJECT_A, auth="card+pin")
+        app.send("ping", id="begun")
+        app.expect("the pong after session.begin", lambda m: m == {"type": "pong", "id": "begun"})
+        card.remove()
+        app.expect("lock (card-removed)", lambda m: m == {"type": "lock", "session": "s-card", "reason": "card-removed"})
+        app.send("session.end", session="s-card", reason="logout")
+        app.close()
+
     def reload_and_restart_keep_alerts_and_lock_sessions():
         hotline.stop()  # the hotline goes down; the next alert stays pending
-        app = apps[-1]
+        app = counter_app["app"]
         app.send("session.begin", session="s-pending", subject=SUBJECT_A, auth="card+pin")
         app.send("card.inserted", subject=SUBJECT_B)
         app.expect("terminate of s-pending", lambda m: m.get("type") == "terminate" and m.get("session") == "s-pending")
@@ -380,6 +406,7 @@ lock_actions = ["client", "logind"]
         ("an idle session is warned, locked, and its logind session locked", idle_session_warned_locked_and_logind_locked),
         ("a card swap terminates the session and a signed alert reaches the hotline", card_swap_terminated_and_alerted),
         ("the journal holds structured, pseudonymous entries and the catalog", journal_is_structured_with_catalog),
+        ("a card leaving the PC/SC reader the hardened daemon watches locks the session", card_reader_watched_from_the_sandbox),
         ("reload and restart keep pending alerts and lock open sessions", reload_and_restart_keep_alerts_and_lock_sessions),
         ("SIGKILL leads to a restart by systemd", sigkill_restarts),
         ("a stalled main loop is caught by the watchdog", watchdog_catches_a_stall),

@@ -20,8 +20,8 @@ fail() { echo "system test FAILED at step '$1': $2" >&2; exit 1; }
 
 rm -rf "$work"
 mkdir -p "$work/results"
-echo "system test: debootstrap of Debian 12 (minbase, systemd, dbus, polkitd, python3) ..."
-debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd,polkitd,python3 \
+echo "system test: debootstrap of Debian 12 (minbase, systemd, dbus, polkitd, python3, pcscd with vpcd) ..."
+debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd,polkitd,python3,pcscd,vsmartcard-vpcd,python3-virtualsmartcard,python3-pycryptodome \
     bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     fail "debootstrap" "$(tail -5 "$work/debootstrap.log")"
 
@@ -35,7 +35,7 @@ systemd-nspawn -q -D "$root" --register=no --keep-unit --pipe \
 
 tests=$root/opt/kioskguard-system-test
 install -d -m 0755 "$tests"
-install -m 0644 Tests/System/inside.py Tests/Integration/hotline.py examples/kioskguard_client.py "$tests/"
+install -m 0644 Tests/System/inside.py Tests/Integration/hotline.py Tests/Integration/smartcard.py examples/kioskguard_client.py "$tests/"
 install -m 0644 Tests/System/kioskguard-system-test.service "$root/etc/systemd/system/"
 ln -s /etc/systemd/system/kioskguard-system-test.service "$root/etc/systemd/system/multi-user.target.wants/"
 
