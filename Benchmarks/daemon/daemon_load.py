@@ -189,26 +189,36 @@ def lock_delay(args, directory):
         daemon.wait()
 
 
+def timed_removals(scenario, sock, count, insert, remove):
+    """`count` times: `insert(index)` puts a card in and begins session s<index> (answered by the
+    pong of the ping it sends), then the delay from `remove(index)` to the `lock` is taken."""
+    delays = []
+    for index in range(count):
+        insert(index)
+        read_line(sock)
+        started = time.monotonic()
+        remove(index)
+        reply = read_line(sock)
+        delays.append(time.monotonic() - started)
+        assert b'"lock"' in reply, reply
+        sock.sendall(json.dumps({"type": "session.end", "session": f"s{index}"}).encode() + b"\n")
+    delays.sort()
+    pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 3)
+    return {"scenario": scenario, "removals": count, "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": round(1000 * delays[-1], 3)}
+
+
+def begin_session(sock, index, with_card_event):
+    lines = [{"type": "session.begin", "session": f"s{index}", "subject": "a"}]
+    lines += [{"type": "card.inserted", "subject": "a"}] if with_card_event else []
+    sock.sendall("".join(json.dumps(line) + "\n" for line in [*lines, {"type": "ping", "id": "sync"}]).encode())
+
+
 def card_removal(args, directory):
     daemon = start_daemon(directory, 1, {}, args.binary, args.log_target)
     try:
         sock = connect_all(directory, 1)[0]
-        delays = []
-        for index in range(args.removals):
-            sock.sendall((json.dumps({"type": "session.begin", "session": f"s{index}", "subject": "a"}) + "\n"
-                          + json.dumps({"type": "card.inserted", "subject": "a"}) + "\n"
-                          + json.dumps({"type": "ping", "id": "sync"}) + "\n").encode())
-            read_line(sock)
-            started = time.monotonic()
-            sock.sendall(b'{"type":"card.removed"}\n')
-            reply = read_line(sock)
-            delays.append(time.monotonic() - started)
-            assert b'"lock"' in reply, reply
-            sock.sendall(json.dumps({"type": "session.end", "session": f"s{index}"}).encode() + b"\n")
-        delays.sort()
-        pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 3)
-        return {"scenario": "card-removal", "removals": args.removals, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-                "max_ms": round(1000 * delays[-1], 3)}
+        return timed_removals("card-removal", sock, args.removals, lambda index: begin_session(sock, index, True),
+                              lambda index: sock.sendall(b'{"type":"card.removed"}\n'))
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
@@ -219,27 +229,18 @@ def reader_removal(args, directory):
     from smartcard import Pcscd, VirtualCard, free_port
     pcscd = Pcscd(directory, free_port()).start()
     daemon = start_daemon(directory, 1, {}, args.binary, args.log_target, terminal_lines=['card_reader = "Virtual PCD*"'])
+    cards = {}
+
+    def insert(index):
+        cards[index] = VirtualCard(pcscd.port, f"card-{index}")
+        # The session must begin after the daemon saw the card, so that it is bound to it.
+        while not control(directory, "terminals")["result"][0].get("card_present"):
+            time.sleep(0.01)
+        begin_session(sock, index, False)
+
     try:
         sock = connect_all(directory, 1)[0]
-        delays = []
-        for index in range(args.removals):
-            card = VirtualCard(pcscd.port, f"card-{index}")
-            # The session must begin after the daemon saw the card, so that it is bound to it.
-            while not control(directory, "terminals")["result"][0].get("card_present"):
-                time.sleep(0.01)
-            sock.sendall((json.dumps({"type": "session.begin", "session": f"s{index}", "subject": "a"}) + "\n"
-                          + json.dumps({"type": "ping", "id": "sync"}) + "\n").encode())
-            read_line(sock)
-            started = time.monotonic()
-            card.remove()
-            reply = read_line(sock)
-            delays.append(time.monotonic() - started)
-            assert b'"lock"' in reply, reply
-            sock.sendall(json.dumps({"type": "session.end", "session": f"s{index}"}).encode() + b"\n")
-        delays.sort()
-        pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 3)
-        return {"scenario": "reader-removal", "removals": args.removals, "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-                "max_ms": round(1000 * delays[-1], 3)}
+        return timed_removals("reader-removal", sock, args.removals, insert, lambda index: cards.pop(index).remove())
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
