@@ -103,3 +103,14 @@ def test_an_unplugged_reader_counts_as_the_card_removed(daemons, journal, pcscd)
     assert client.next_message() == {"type": "lock", "session": "s-1", "reason": "card-removed"}
     journal.wait_for(containing=f"card reader Virtual PCD* of terminal {name} is gone")
     assert journal.wait_for(KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="absent")
+
+
+def test_a_reload_that_changes_card_readers_says_they_need_a_restart(daemons):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    # The file ends inside the [[terminal]] table, so this line joins it.
+    daemon.config.write_text(daemon.config.read_text() + 'card_reader = "Virtual PCD*"\n')
+    reply = daemon.control("reload")
+    assert reply["ok"] and "card readers take effect after a restart" in reply["result"]["message"]
+    unchanged = daemon.control("reload")
+    assert "after a restart" not in unchanged["result"]["message"]

@@ -27,6 +27,13 @@ final class Reloader {
         self.configuration = configuration
     }
 
+    /// The watched readers, which the card-reader watcher takes at start only.
+    private static func cardReaders(of configuration: DaemonConfiguration) -> [String] {
+        configuration.terminals.compactMap { terminal in
+            terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentityAPDU ?? [])" }
+        }
+    }
+
     /// Reloads; `done` is called on the event loop with what happened.
     func reload(_ done: @escaping (ActionResult) -> Void) {
         ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemClock().now().monotonic.nanoseconds / 1000)")
@@ -40,12 +47,13 @@ final class Reloader {
                     || new.daemon.controlSocket != configuration.daemon.controlSocket
                     || new.daemon.stateDirectory != configuration.daemon.stateDirectory
                     || new.hotlines != configuration.hotlines
+                    || Self.cardReaders(of: new) != Self.cardReaders(of: configuration)
                 configuration = new
                 host.reconfigure(new)
                 control.configuration = new
                 applied?(new)
                 message = "configuration reloaded from \(new.sources.isEmpty ? "built-in defaults" : new.sources.joined(separator: ", "))"
-                    + (restartNeeded ? "; changed sockets, state directory or hotline endpoints take effect after a restart" : "")
+                    + (restartNeeded ? "; changed sockets, state directory, hotline endpoints or card readers take effect after a restart" : "")
                 host.audit.daemon(.configReloaded, message, fields: [JournalFields.reason: "applied"])
             case .failure(let error):
                 message = "new configuration refused, the previous one stays in force: \(error)"
