@@ -7,7 +7,9 @@
 throughput: N terminals connect, begin a session each, then write their activity lines as fast
 as the socket takes them, followed by a ping; the run ends when every pong is back (a pong means
 every earlier line of that connection was handled). Reports events/s, and the daemon's CPU time
-and peak RSS over the run (from /proc).
+and peak RSS over the run (from /proc). The same traffic then goes to
+Benchmarks/baseline/line_splitter.c, which only splits lines: the daemon's events/s is also
+given as a ratio to that physical limit, measured in the same run.
 
 lock-delay: N sessions begun together (or evenly over --spread seconds) with idle_timeout 5s and
 no warning; each lock's delay is
@@ -99,49 +101,69 @@ def read_line(sock):
 def throughput(args, directory):
     daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, args.log_target)
     try:
-        clients = connect_all(directory, args.terminals)
-        for index, sock in enumerate(clients):
-            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
-        batches = [(f'{{"type":"activity","session":"s{index}"}}\n' * args.events + '{"type":"ping","id":"end"}\n').encode()
-                   for index in range(len(clients))]
-        cpu_before, _ = proc_stats(daemon.pid)
-        selector = selectors.DefaultSelector()
-        pending = {}
-        for sock, batch in zip(clients, batches):
-            sock.setblocking(False)
-            pending[sock] = memoryview(batch)
-            selector.register(sock, selectors.EVENT_WRITE | selectors.EVENT_READ)
-        started = time.monotonic()
-        done = 0
-        while done < len(clients):
-            for key, mask in selector.select(timeout=60):
-                sock = key.fileobj
-                if mask & selectors.EVENT_WRITE and sock in pending:
-                    try:
-                        sent = sock.send(pending[sock])
-                    except BlockingIOError:
-                        sent = 0
-                    pending[sock] = pending[sock][sent:]
-                    if not pending[sock]:
-                        del pending[sock]
-                        selector.modify(sock, selectors.EVENT_READ)
-                if mask & selectors.EVENT_READ:
-                    data = sock.recv(65536)
-                    if b'"pong"' in data:
-                        done += 1
-                        selector.unregister(sock)
-        elapsed = time.monotonic() - started
-        cpu_after, rss = proc_stats(daemon.pid)
-        events = args.terminals * args.events
-        return {
-            "scenario": "throughput", "terminals": args.terminals, "events": events, "seconds": round(elapsed, 3),
-            "events_per_second": round(events / elapsed), "daemon_cpu_seconds": round(cpu_after - cpu_before, 2),
-            "daemon_cpu_percent": round(100 * (cpu_after - cpu_before) / elapsed), "daemon_rss_kib": rss["VmRSS"],
-            "daemon_peak_rss_kib": rss["VmHWM"],
-        }
+        result = drive_activity(args, directory, daemon.pid)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
+    # The same traffic against the C program that only splits lines: the physical limit.
+    baseline = directory / "baseline"
+    baseline.mkdir()
+    subprocess.run(["cc", "-O2", "-o", str(baseline / "line_splitter"), str(ROOT / "Benchmarks" / "baseline" / "line_splitter.c")],
+                   check=True)
+    splitter = subprocess.Popen([str(baseline / "line_splitter"), str(baseline / "events.sock")], stdout=subprocess.PIPE)
+    try:
+        assert splitter.stdout.readline() == b"READY\n"
+        limit = drive_activity(args, baseline, splitter.pid)
+    finally:
+        splitter.kill()
+        splitter.wait()
+    result["baseline_events_per_second"] = limit["events_per_second"]
+    result["ratio_to_baseline"] = round(result["events_per_second"] / limit["events_per_second"], 3)
+    return result
+
+
+def drive_activity(args, directory, pid):
+    """Every terminal's activity lines and a ping, as fast as the server at `directory` takes them."""
+    clients = connect_all(directory, args.terminals)
+    for index, sock in enumerate(clients):
+        sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
+    batches = [(f'{{"type":"activity","session":"s{index}"}}\n' * args.events + '{"type":"ping","id":"end"}\n').encode()
+               for index in range(len(clients))]
+    cpu_before, _ = proc_stats(pid)
+    selector = selectors.DefaultSelector()
+    pending = {}
+    for sock, batch in zip(clients, batches):
+        sock.setblocking(False)
+        pending[sock] = memoryview(batch)
+        selector.register(sock, selectors.EVENT_WRITE | selectors.EVENT_READ)
+    started = time.monotonic()
+    done = 0
+    while done < len(clients):
+        for key, mask in selector.select(timeout=60):
+            sock = key.fileobj
+            if mask & selectors.EVENT_WRITE and sock in pending:
+                try:
+                    sent = sock.send(pending[sock])
+                except BlockingIOError:
+                    sent = 0
+                pending[sock] = pending[sock][sent:]
+                if not pending[sock]:
+                    del pending[sock]
+                    selector.modify(sock, selectors.EVENT_READ)
+            if mask & selectors.EVENT_READ:
+                data = sock.recv(65536)
+                if b'"pong"' in data:
+                    done += 1
+                    selector.unregister(sock)
+    elapsed = time.monotonic() - started
+    cpu_after, rss = proc_stats(pid)
+    events = args.terminals * args.events
+    return {
+        "scenario": "throughput", "terminals": args.terminals, "events": events, "seconds": round(elapsed, 3),
+        "events_per_second": round(events / elapsed), "daemon_cpu_seconds": round(cpu_after - cpu_before, 2),
+        "daemon_cpu_percent": round(100 * (cpu_after - cpu_before) / elapsed), "daemon_rss_kib": rss["VmRSS"],
+        "daemon_peak_rss_kib": rss["VmHWM"],
+    }
 
 
 def lock_delay(args, directory):
