@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -226,6 +227,45 @@ def workdir():
     directory.chmod(0o755)
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
+
+
+DIGIT_RUN = re.compile(rb"[0-9]{12,}")
+# Pseudonyms and alert ids are hex: a run of 12 digits can occur in them by chance.
+HEX_IDENTIFIERS = re.compile(rb"p:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def journal_fields(export: bytes):
+    """(name, value) of every field in `journalctl -o export` output, binary-safe fields too."""
+    position = 0
+    while position < len(export):
+        end = export.find(b"\n", position)
+        end = len(export) if end < 0 else end
+        line = export[position:end]
+        if b"=" in line:
+            name, _, value = line.partition(b"=")
+            position = end + 1
+        elif line:
+            # A field that may hold newlines: its name, a little-endian 64-bit size, the bytes.
+            size = int.from_bytes(export[end + 1:end + 9], "little")
+            name, value = line, export[end + 9:end + 9 + size]
+            position = end + 9 + size + 1
+        else:
+            position = end + 1
+            continue
+        yield name, value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_identifier_digit_run_in_the_journal():
+    """The run-wide privacy check: after every test, no kioskguardd message or field holds 12 or
+    more digits in a row, which is what an ID or account number leaking would look like."""
+    since = int(time.time()) - 1
+    yield
+    export = subprocess.run(["journalctl", "-o", "export", f"--since=@{since}", "SYSLOG_IDENTIFIER=kioskguardd"],
+                            capture_output=True).stdout
+    hits = [(name, value[:160]) for name, value in journal_fields(export)
+            if (name == b"MESSAGE" or name.startswith(b"KIOSKGUARD_")) and DIGIT_RUN.search(HEX_IDENTIFIERS.sub(b"", value))]
+    assert not hits, f"digit runs that look like identifiers in the journal of this run: {hits[:10]}"
 
 
 @pytest.fixture
