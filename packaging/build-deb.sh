@@ -39,9 +39,11 @@ for page in docs/man/kioskguardctl.1 docs/man/kioskguard.toml.5 docs/man/kioskgu
 done
 # Completion files are sourced, not run: no #! line.
 install -d "$stage/usr/share/bash-completion/completions"
-sed '1{/^#!/d}' packaging/completions/kioskguardctl.bash > "$stage/usr/share/bash-completion/completions/kioskguardctl"
-chmod 0644 "$stage/usr/share/bash-completion/completions/kioskguardctl"
-install -D -m 0644 packaging/completions/_kioskguardctl "$stage/usr/share/zsh/vendor-completions/_kioskguardctl"
+for tool in kioskguardctl kioskguardd; do
+    sed '1{/^#!/d}' "packaging/completions/$tool.bash" > "$stage/usr/share/bash-completion/completions/$tool"
+    chmod 0644 "$stage/usr/share/bash-completion/completions/$tool"
+    install -D -m 0644 "packaging/completions/_$tool" "$stage/usr/share/zsh/vendor-completions/_$tool"
+done
 
 docs=$stage/usr/share/doc/kioskguard
 install -D -m 0644 packaging/debian/copyright "$docs/copyright"

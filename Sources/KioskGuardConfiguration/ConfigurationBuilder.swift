@@ -129,14 +129,12 @@ struct ConfigurationBuilder {
 
     /// Bytes from hex digits (spaces allowed between bytes); nil if anything else is there.
     static func hexBytes(_ text: String) -> [UInt8]? {
-        let compact = text.filter { $0 != " " }
-        guard compact.allSatisfy(\.isHexDigit) else { return nil }
-        let digits = Array(compact.utf8)
+        let digits = text.utf8.filter { $0 != UInt8(ascii: " ") }
         guard !digits.isEmpty, digits.count.isMultiple(of: 2) else { return nil }
         var bytes: [UInt8] = []
         for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
+            guard let high = TOMLParser.hexValue(digits[index]), let low = TOMLParser.hexValue(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
         }
         return bytes
     }

@@ -83,9 +83,8 @@ class JournalFollower:
     def wait_for(self, timeout=DEADLINE, containing=None, **fields):
         """The first entry whose fields include `fields` (KIOSKGUARD_EVENT=…, …) and whose MESSAGE
         contains `containing`, if given."""
-        entry = self._read_until(lambda e: all(e.get(k) == v for k, v in fields.items()) and containing in (e.get("MESSAGE") or ""),
-                                 time.monotonic() + timeout) if containing else \
-            self._read_until(lambda e: all(e.get(k) == v for k, v in fields.items()), time.monotonic() + timeout)
+        matches = lambda e: all(e.get(k) == v for k, v in fields.items()) and (containing or "") in (e.get("MESSAGE") or "")
+        entry = self._read_until(matches, time.monotonic() + timeout)
         assert entry is not None, f"no journal entry with {fields} {containing or ''} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
         return entry
 

@@ -96,15 +96,15 @@ class Pcscd:
         elif entry.exists():
             entry.unlink()
         PCSCD_SOCKET.unlink(missing_ok=True)  # left by a pcscd that was killed
-        self.process = subprocess.Popen(["pcscd", "--foreground", "--config", str(self.config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # At info level pcscd says "daemon ready." once its readers are added (vpcd listening)
+        # and its socket is bound; the rest of its output is drained so it never blocks on it.
+        self.process = subprocess.Popen(["pcscd", "--foreground", "--info", "--config", str(self.config)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
-        # Ready when its socket exists and, with the reader, vpcd listens for cards. pcscd has no
-        # readiness notification; these are the two things it creates last.
-        while not (PCSCD_SOCKET.exists() and (not with_reader or listening(self.port))):
+        while b"daemon ready." not in self.process.stdout.readline():
             assert self.process.poll() is None, "pcscd exited at start"
-            assert time.monotonic() < deadline, "pcscd did not come up"
-            time.sleep(0.05)
+            assert time.monotonic() < deadline, "pcscd did not say it was ready"
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
         return self
 
     def stop(self):

@@ -39,17 +39,13 @@ enum PCSCCard {
         guard sent == kioskguard_scard_success else { return .failure(PCSCCardProblem("transmit: \(PCSCResult(sent))")) }
         let length = Int(answerLength)
         guard length >= 2 else { return .failure(PCSCCardProblem("an answer without a status word")) }
-        let status = (answer[length - 2], answer[length - 1])
-        guard status == (0x90, 0x00) else {
-            return .failure(PCSCCardProblem("status word \(hex(status.0))\(hex(status.1))"))
+        let status = UInt16(answer[length - 2]) << 8 | UInt16(answer[length - 1])
+        guard status == 0x9000 else {
+            let digits = String(status, radix: 16, uppercase: true)
+            return .failure(PCSCCardProblem("status word \(String(repeating: "0", count: 4 - digits.count))\(digits)"))
         }
         guard length > 2 else { return .failure(PCSCCardProblem("an empty answer")) }
         return .success(Array(answer[..<(length - 2)]))
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
     }
 }
 

@@ -79,8 +79,8 @@ struct ReaderSession {
         _ event: DWORD, watch: CardReaderWatcher.Watch, reader: String, atr: [UInt8],
         identify: (CardReaderWatcher.Watch, String, [UInt8]) -> Pseudonym
     ) -> ReaderReport {
-        let gone = DWORD(SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE | SCARD_STATE_MUTE)
-        guard event & gone == 0, event & DWORD(SCARD_STATE_PRESENT) != 0 else { return .cardAbsent }
+        let unusable = DWORD(SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE | SCARD_STATE_MUTE)
+        guard event & unusable == 0, event & DWORD(SCARD_STATE_PRESENT) != 0 else { return .cardAbsent }
         return .cardPresent(card: identify(watch, reader, atr))
     }
 }

@@ -23,12 +23,8 @@ struct SQLiteRow {
     }
 
     func blob(_ column: String) -> [UInt8]? {
-        switch values[column] {
-        case .blob(let value): value
-        // SQLite returns an empty blob as NULL.
-        case .null: []
-        default: nil
-        }
+        if case .blob(let value) = values[column] { return value }
+        return nil
     }
 }
 
@@ -92,6 +88,9 @@ struct SQLiteConnection {
         case .text(let text):
             // The byte count, not -1: a session id may carry an escaped NUL, and -1 would cut it there.
             return sqlite3_bind_text(statement, index, text, Int32(text.utf8.count), kioskguard_sqlite_transient())
+        case .blob(let bytes) where bytes.isEmpty:
+            // An empty array has no base address, and a NULL pointer would bind SQL NULL.
+            return sqlite3_bind_zeroblob(statement, index, 0)
         case .blob(let bytes):
             return bytes.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), kioskguard_sqlite_transient()) }
         case .null:
