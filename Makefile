@@ -5,9 +5,9 @@ PYTHON ?= /usr/bin/python3
 BUILD_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev libpcsclite-dev
 # The integration tier: journald and its tools, D-Bus with the logind mock, runuser, pytest,
 # openssl for the TLS hotline receiver, pcscd with the vpcd virtual reader and its card emulator.
-TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest python3-jsonschema libglib2.0-bin util-linux openssl systemd-journal-remote passwd pcscd vsmartcard-vpcd python3-virtualsmartcard python3-pycryptodome
+TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest python3-jsonschema libglib2.0-bin util-linux openssl systemd-journal-remote passwd pcscd vsmartcard-vpcd python3-virtualsmartcard python3-pycryptodome faketime
 
-.PHONY: run test test-unit test-integration test-system build bench demo packages clean
+.PHONY: run test test-unit test-integration test-system build bench demo fuzz packages clean
 
 packages:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
@@ -39,6 +39,12 @@ test-integration: packages
 ## the steps in Tests/System/inside.py there under systemd-nspawn -b (root; a few minutes).
 test-system:
 	Tests/System/run.sh
+
+## Runs each libFuzzer target for FUZZ_SECONDS (default 60); new coverage joins Fuzz/corpus and
+## crash reproducers land in Fuzz/crashes, which the unit tests replay.
+FUZZ_SECONDS ?= 60
+fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 ## Replays the incident kioskguard exists to stop, with the real daemon (under a minute).
 demo: build

@@ -12,6 +12,7 @@
 //   KioskGuardReview    reading the journal back: history, report, audit (for kioskguardctl)
 //   KioskGuardClient    the library kiosk apps link
 //   kioskguardd / kioskguardctl   the daemon and the admin CLI
+//   KioskGuardFuzzing / kioskguard-fuzz   libFuzzer targets (Fuzz/), replayed by the unit tests
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -138,6 +139,23 @@ let package = Package(
             name: "kioskguard-bench",
             dependencies: ["KioskGuardCore", "KioskGuardProtocol", "KioskGuardTesting", "KioskGuardDaemon"],
             path: "Benchmarks/kioskguard-bench",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KioskGuardFuzzing",
+            dependencies: ["KioskGuardCore", "KioskGuardProtocol", "KioskGuardConfiguration", "KioskGuardTesting"],
+            path: "Fuzz/KioskGuardFuzzing",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "kioskguard-fuzz",
+            dependencies: ["KioskGuardFuzzing", "KioskGuardConfiguration"],
+            path: "Fuzz/kioskguard-fuzz",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardFuzzingTests",
+            dependencies: ["KioskGuardFuzzing"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

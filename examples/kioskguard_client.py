@@ -27,6 +27,7 @@ import threading
 
 class KioskGuardClient:
     def __init__(self, path, terminal, client="kioskguard_client.py/1", on_message=None, timeout=10.0, confirm_locks=True):
+        self.terminal = terminal
         self.timeout = timeout
         self.confirm_locks = confirm_locks
         self.on_message = on_message or (lambda message: None)

@@ -38,21 +38,31 @@ public struct ConfigurationLoader: Sendable {
         if !files.isEmpty {
             files += FileSystem.entries(of: main + ".d").filter { $0.hasSuffix(".toml") }.sorted().map { "\(main).d/\($0)" }
         }
-        var builder = ConfigurationBuilder(paths: DefaultPaths(environment: environment, uid: uid))
+        var texts: [(file: String, text: String)] = []
         for file in files {
+            do {
+                texts.append((file, try FileSystem.readText(file, limit: Self.maxFileSize)))
+            } catch {
+                throw ConfigurationError(file: file, line: 0, key: "", message: error.description)
+            }
+        }
+        return try load(texts: texts)
+    }
+
+    /// Builds the configuration from file contents already read, in the order they apply (the
+    /// main file, then its drop-ins); `file` names each in errors. The entry point of the fuzzer.
+    public func load(texts: [(file: String, text: String)]) throws(ConfigurationError) -> DaemonConfiguration {
+        var builder = ConfigurationBuilder(paths: DefaultPaths(environment: environment, uid: uid))
+        for (file, text) in texts {
             let table: TOMLTable
             do {
-                table = try TOMLParser.parse(try FileSystem.readText(file, limit: Self.maxFileSize), file: file)
-            } catch let error as TOMLError {
-                throw ConfigurationError(file: error.file, line: error.line, key: "", message: error.message)
-            } catch let error as FileSystemError {
-                throw ConfigurationError(file: file, line: 0, key: "", message: error.description)
+                table = try TOMLParser.parse(text, file: file)
             } catch {
-                throw ConfigurationError(file: file, line: 0, key: "", message: "\(error)")
+                throw ConfigurationError(file: error.file, line: error.line, key: "", message: error.message)
             }
             try builder.apply(TableReader(table, file: file, path: ""))
         }
-        return try builder.build(sources: files, invokingUID: uid, defaultAdminGroup: defaultAdminGroup)
+        return try builder.build(sources: texts.map(\.file), invokingUID: uid, defaultAdminGroup: defaultAdminGroup)
     }
 }
 

@@ -25,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 from kioskguard_client import KioskGuardClient  # noqa: E402
+from hotline import Hotline  # noqa: E402
 
 DAEMON = Path(os.environ.get("KIOSKGUARDD", ROOT / ".build" / "debug" / "kioskguardd"))
 CTL = Path(os.environ.get("KIOSKGUARDCTL", ROOT / ".build" / "debug" / "kioskguardctl"))
@@ -286,3 +287,11 @@ def daemons(workdir):
     yield make
     for daemon in started:
         daemon.stop()
+
+
+@pytest.fixture
+def hotline(workdir):
+    """A local incident hotline receiver (plain HTTP), started by the test when it wants it up."""
+    receiver = Hotline(workdir)
+    yield receiver
+    receiver.stop()

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+RAW_SUBJECT = "310129-954F"
 SECRET = "whsec_" + base64.b64encode(b"kioskguard-test-hotline-secret!!").decode()
 
 
@@ -108,3 +109,25 @@ class Hotline:
                 self.received.get(timeout=remaining)
             except queue.Empty:
                 pass
+
+
+def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=()):
+    """A daemon whose alerts go to `hotline`, signed, retried fast; terminal `name` (and any of
+    `more_terminals`) admits root."""
+    secret = workdir / "hotline.secret"
+    secret.write_text(SECRET + "\n")
+    secret.chmod(0o600)
+    settings = {"retry_base": "100ms", "retry_cap": "500ms", **(alerts or {})}
+    extra = "[alerts]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
+    extra += f'[[hotline]]\nname = "primary"\nurl = "{hotline.url}"\nsecret_file = "{secret}"\ntimeout = "2s"\n'
+    if hotline.tls:
+        extra += f'ca_file = "{hotline.cert}"\n'
+    terminals = [{"name": terminal, "allowed_users": ["root"]} for terminal in (name, *more_terminals)]
+    return daemons(terminals, policy=policy, extra=extra)
+
+
+def card_swap(client, session, newcomer):
+    """One handover: a session of RAW_SUBJECT, then another person's card."""
+    client.send("session.begin", session=session, subject=RAW_SUBJECT)
+    client.send("card.inserted", subject=newcomer)
+    assert client.next_message()["type"] == "terminate"

@@ -1,43 +1,14 @@
 """Alerts reach the incident hotline: signed CloudEvents, durably, in order, whatever happens."""
 import json
-import random
 import socket
 import subprocess
-import time
 
 import pytest
 
-from conftest import DEADLINE, pseudonym, unique
-from hotline import SECRET, Hotline
+from conftest import pseudonym, unique
+from hotline import RAW_SUBJECT, SECRET, Hotline, alerting_daemon, card_swap
 
-RAW_SUBJECT = "310129-954F"
 HOSTNAME = socket.gethostname()
-
-
-@pytest.fixture
-def hotline(workdir):
-    receiver = Hotline(workdir)
-    yield receiver
-    receiver.stop()
-
-
-def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None):
-    secret = workdir / "hotline.secret"
-    secret.write_text(SECRET + "\n")
-    secret.chmod(0o600)
-    settings = {"retry_base": "100ms", "retry_cap": "500ms", **(alerts or {})}
-    extra = "[alerts]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
-    extra += f'[[hotline]]\nname = "primary"\nurl = "{hotline.url}"\nsecret_file = "{secret}"\ntimeout = "2s"\n'
-    if hotline.tls:
-        extra += f'ca_file = "{hotline.cert}"\n'
-    return daemons([{"name": name, "allowed_users": ["root"]}], policy=policy, extra=extra)
-
-
-def card_swap(client, session, newcomer):
-    """One handover: a session of RAW_SUBJECT, then another person's card."""
-    client.send("session.begin", session=session, subject=RAW_SUBJECT)
-    client.send("card.inserted", subject=newcomer)
-    assert client.next_message()["type"] == "terminate"
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
@@ -153,39 +124,6 @@ def test_admins_can_send_a_test_alert_and_see_the_backlog(daemons, workdir, jour
     assert daemon.ctl("alerts", "retry").stdout.strip() == "every pending alert is due now"
     status = json.loads(daemon.ctl("status", "--json").stdout)
     assert status["alerts_pending"] == {"primary": 0}
-
-
-def test_kill_nine_in_a_loop_loses_no_alert(daemons, workdir, journal, hotline):
-    """At least 50 kills at random points while alerts are pending and deliveries are in flight;
-    after a final start every alert ever queued arrives at least once."""
-    hotline.delay = 0.05
-    hotline.start()
-    name = unique()
-    daemon = alerting_daemon(daemons, workdir, hotline, name)
-    generator = random.Random(20261127)
-    iterations = 50
-    for iteration in range(iterations):
-        daemon.start()
-        client = daemon.client(name)
-        for swap in range(2):
-            client.send("session.begin", session=f"s-{iteration}-{swap}", subject=RAW_SUBJECT)
-            client.send("card.inserted", subject=f"newcomer-{iteration}-{swap}")
-        # Fault injection: the kill lands at a random point of queueing and delivering.
-        time.sleep(generator.uniform(0.0, 0.15))
-        daemon.kill()
-    daemon.start()
-    # Every queue record was written before its daemon died; reading up to the final start's
-    # own record reads them all.
-    journal.wait_for(KIOSKGUARD_EVENT="daemon-started", _PID=str(daemon.process.pid))
-    queued = {e["KIOSKGUARD_ALERT_ID"] for e in journal.matching(KIOSKGUARD_EVENT="alert-queued")}
-    assert queued, "no alert was queued at all"
-    hotline.wait_for(lambda requests: queued <= {r.json["id"] for r in requests}, timeout=90)
-    delivered = hotline.delivered_ids()
-    duplicates = len(delivered) - len(set(delivered))
-    (workdir.parent / "kioskguard-kill-loop.json").write_text(json.dumps(
-        {"iterations": iterations, "alerts_queued": len(queued), "requests": len(delivered), "duplicates": duplicates,
-         "lost": len(queued - set(delivered))}))
-    assert queued <= set(delivered)
 
 
 def test_secret_and_raw_identifiers_never_leak(daemons, workdir, journal, hotline):

@@ -1,10 +1,12 @@
 """Privacy canaries: valid-looking ID numbers, account numbers and names fed through every input
-of the events socket, its error paths included, must reach no journal entry, state file or
-stderr output. conftest.py also scans the journal of the whole run for 12-digit runs."""
+(the events socket, its error paths included, and the control socket) must reach no journal
+entry, state file, outbox row, alert body or stderr output. conftest.py also scans the journal of
+the whole run for 12-digit runs."""
 import json
 import subprocess
 
 from conftest import unique
+from hotline import alerting_daemon
 
 
 def canary_id(seed: int) -> str:
@@ -17,12 +19,12 @@ def canary_id(seed: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def test_canaries_reach_no_journal_entry_state_file_or_stderr(daemons, journal, workdir):
+def test_canaries_reach_no_journal_entry_state_file_alert_or_stderr(daemons, journal, workdir, hotline):
     name, other = unique(), unique()
-    ids = [canary_id(seed) for seed in (31012995421, 28028612347, 17121980555, 40404040404)]
+    ids = [canary_id(seed) for seed in (31012995421, 28028612347, 17121980555, 40404040404, 12345678901)]
     account, holder = "FI2112345600000785", "Maija Meikäläinen"
-    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"]},
-                      {"name": other, "allowed_users": ["root"], "lock_actions": ["client"]}]).start()
+    hotline.start()
+    daemon = alerting_daemon(daemons, workdir, hotline, name, more_terminals=[other]).start()
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject=ids[0], auth="card+pin", name=holder)
     client.send("card.inserted", subject=ids[0])
@@ -46,10 +48,19 @@ def test_canaries_reach_no_journal_entry_state_file_or_stderr(daemons, journal, 
         replies += chunk
     codes = [json.loads(line).get("code") for line in replies.splitlines()[1:]]
     assert codes == ["bad-field", "unknown-type", "bad-json"], replies
+    # The control socket: targets that are raw numbers, and the pseudonym verb made for them.
+    for verb in ("show", "lock", "terminate"):
+        assert not daemon.control(verb, target=ids[4])["ok"]
+    assert daemon.ctl("pseudonym", ids[4]).stdout.startswith("p:")
+    # The handover's alert reached the hotline.
+    alert = journal.wait_for(KIOSKGUARD_EVENT="alert-delivered")["KIOSKGUARD_ALERT_ID"]
+    bodies = b"".join(request.body for request in hotline.wait_for(lambda requests: requests))
+    assert alert.encode() in bodies
     daemon.stop()
     export = subprocess.run(["journalctl", "-o", "export", "SYSLOG_IDENTIFIER=kioskguardd"], capture_output=True).stdout
     for canary in [*ids, account, "Maija", "Meikäläinen"]:
         assert canary.encode() not in export, canary
+        assert canary.encode() not in bodies, canary
         for path in (workdir / "state").rglob("*"):
             assert canary.encode() not in path.read_bytes(), (canary, path)
         assert canary not in daemon.stderr(), canary

@@ -145,6 +145,16 @@ struct TOMLParserTests {
         #expect(throws: TOMLError.self) { try TOMLParser.parse("a = 0x1_0000_0000_0000_0000\n", file: "t.toml") }
     }
 
+    @Test("nesting is bounded: 32 levels are read, a million are refused without overflowing the stack")
+    func nesting() throws {
+        let deep = String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
+        #expect(throws: Never.self) { try TOMLParser.parse("a = \(deep)\n", file: "t.toml") }
+        let hostile = "a = " + String(repeating: "[{x=", count: 250_000) + "\n"
+        #expect { try TOMLParser.parse(hostile, file: "t.toml") } throws: { error in
+            (error as? TOMLError)?.message == "arrays and inline tables nest more than 32 deep"
+        }
+    }
+
     @Test("date-times are refused by name rather than misread")
     func dates() {
         #expect(throws: TOMLError.self) { try TOMLParser.parse("when = 1979-05-27T07:32:00Z\n", file: "t.toml") }

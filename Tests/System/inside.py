@@ -11,7 +11,9 @@ import json
 import os
 import pathlib
 import queue
+import random
 import select
+import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +23,7 @@ import traceback
 sys.path.insert(0, "/opt/kioskguard-system-test")
 from hotline import SECRET, Hotline  # noqa: E402
 from smartcard import VirtualCard, listening  # noqa: E402
+from traffic import exchange, traffic  # noqa: E402
 
 HERE = pathlib.Path("/opt/kioskguard-system-test")
 RESULTS = pathlib.Path("/results")
@@ -28,6 +31,8 @@ EVENTS = "/run/kioskguard/events.sock"
 TERMINAL = "counter-1"
 # A terminal whose card reader the daemon watches itself: vsmartcard's vpcd on its Debian port.
 CARD_TERMINAL, VPCD_PORT = "counter-2", 35963
+# A terminal for hostile traffic, admitting root, which the step's raw connections run as.
+HOSTILE_TERMINAL = "counter-3"
 SUBJECT_A, SUBJECT_B = "310129-954F", "280286-1234"
 DEADLINE = 60.0
 UNIT = "kioskguard.service"
@@ -273,6 +278,10 @@ lock_actions = ["client", "logind"]
 name = "{CARD_TERMINAL}"
 allowed_users = ["kiosk"]
 card_reader = "Virtual PCD*"
+
+[[terminal]]
+name = "{HOSTILE_TERMINAL}"
+allowed_users = ["root"]
 """)
         run("kioskguardctl", "check-config")
         run("systemctl", "stop", UNIT)
@@ -280,13 +289,13 @@ card_reader = "Virtual PCD*"
         for _ in range(4):
             run("systemctl", "stop", UNIT)
             figures["start_to_ready_ms"].append(time_start())
-        check(ctl_json("status")["terminals_configured"] == 2, "the drop-in's terminals are not configured")
+        check(ctl_json("status")["terminals_configured"] == 3, "the drop-in's terminals are not configured")
 
     def admins_without_root():
         run("useradd", "--groups", "kioskguard-admin", "clerk-admin")
         run("useradd", "visitor")
         status = json.loads(run("runuser", "-u", "clerk-admin", "--", "kioskguardctl", "status", "--json"))
-        check(status["terminals_configured"] == 2, f"an admin-group member got {status}")
+        check(status["terminals_configured"] == 3, f"an admin-group member got {status}")
         refused = subprocess.run(["runuser", "-u", "visitor", "--", "kioskguardctl", "status"], capture_output=True, text=True)
         check(refused.returncode == 1 and "kioskguard-admin" in refused.stderr,
               f"a user outside the admin group should be told the group it needs: {refused.returncode} {refused.stderr!r}")
@@ -353,6 +362,34 @@ card_reader = "Virtual PCD*"
         app.send("session.end", session="s-card", reason="logout")
         app.close()
 
+    def hostile_traffic_under_the_sandbox():
+        # The integration tier's hostile traffic, replayed against the daemon confined by the
+        # installed unit (syscall filter, MemoryDenyWriteExecute, …): anything the sandbox
+        # forbids that Swift or NIO needs on these paths would kill or stall it here.
+        pid, restarts = unit_property("MainPID"), int(unit_property("NRestarts"))
+        generator = random.Random(20261127)
+        data = traffic(generator, HOSTILE_TERMINAL, 5_000)
+        whole = exchange(EVENTS, HOSTILE_TERMINAL, data, [])
+        sizes = random.Random(1)
+        pieced = exchange(EVENTS, HOSTILE_TERMINAL, data, (sizes.randint(1, 143) for _ in range(len(data))))
+        check(pieced == whole and whole[-1] == {"type": "pong", "id": "end"}, "traffic in 143-byte pieces got other replies")
+        malformed = b'{"type":"nonsense"}\n' * 30_000 + b'{"type":"activity","session":' + b"[" * 1_000 + b"]" * 1_000 + b"}\n"
+        replies = exchange(EVENTS, HOSTILE_TERMINAL, malformed + b'{"type":"ping","id":"end"}\n', [])
+        check(len(replies) == 30_002 and replies[-2]["code"] == "bad-json", f"{len(replies)} replies to 30,002 hostile lines")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as broken:
+            broken.settimeout(DEADLINE)
+            broken.connect(EVENTS)
+            broken.sendall(json.dumps({"type": "hello", "terminal": HOSTILE_TERMINAL, "protocol": 1}).encode() + b"\n"
+                           + b'{"type":"card.inserted","subject":"\xc0\xaf"}\n')
+            check(broken.makefile("rb").read().count(b"\n") == 2, "invalid UTF-8 did not close the connection after its error")
+        journal.wait_for("a summary of the refused lines", KIOSKGUARD_EVENT="protocol-errors", KIOSKGUARD_TERMINAL=HOSTILE_TERMINAL)
+        check(unit_property("MainPID") == pid and int(unit_property("NRestarts")) == restarts,
+              "the daemon died under hostile traffic in its sandbox")
+        journal.sync()
+        killed = [e["MESSAGE"] for e in journal.find() if e.get("UNIT") == UNIT and "signal=SYS" in e.get("MESSAGE", "")]
+        check(not killed, f"the syscall filter killed the daemon: {killed}")
+        figures["memory_after_hostile_traffic_kib"] = int(unit_property("MemoryCurrent")) // 1024
+
     def reload_and_restart_keep_alerts_and_lock_sessions():
         hotline.stop()  # the hotline goes down; the next alert stays pending
         app = counter_app["app"]
@@ -407,6 +444,7 @@ card_reader = "Virtual PCD*"
         ("a card swap terminates the session and a signed alert reaches the hotline", card_swap_terminated_and_alerted),
         ("the journal holds structured, pseudonymous entries and the catalog", journal_is_structured_with_catalog),
         ("a card leaving the PC/SC reader the hardened daemon watches locks the session", card_reader_watched_from_the_sandbox),
+        ("hostile traffic in 143-byte pieces, floods, nesting and bad UTF-8 under the sandbox", hostile_traffic_under_the_sandbox),
         ("reload and restart keep pending alerts and lock open sessions", reload_and_restart_keep_alerts_and_lock_sessions),
         ("SIGKILL leads to a restart by systemd", sigkill_restarts),
         ("a stalled main loop is caught by the watchdog", watchdog_catches_a_stall),

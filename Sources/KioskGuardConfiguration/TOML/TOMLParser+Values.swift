@@ -20,12 +20,12 @@ extension TOMLParser {
             }
             position += 1
             return .string(try literalString())
-        case UInt8(ascii: "["):
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            guard depth < Self.maxDepth else { throw error("arrays and inline tables nest more than \(Self.maxDepth) deep") }
             position += 1
-            return try array()
-        case UInt8(ascii: "{"):
-            position += 1
-            return try inlineTable()
+            depth += 1
+            defer { depth -= 1 }
+            return byte == UInt8(ascii: "[") ? try array() : try inlineTable()
         default:
             return try scalar()
         }

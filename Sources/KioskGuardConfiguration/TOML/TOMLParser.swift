@@ -21,6 +21,11 @@ public struct TOMLParser {
     var explicitTables: Set<[String]> = []
     /// Tables created by dotted keys in the current section; explicit once the section ends.
     var pendingTables: [[String]] = []
+    /// How many arrays and inline tables enclose the value being read.
+    var depth = 0
+    /// The deepest nesting of arrays and inline tables read: the parser recurses per level, so a
+    /// file of a million `[` must be refused, not overflow the stack (the fuzzer found this).
+    static let maxDepth = 32
 
     private init(_ bytes: [UInt8], file: String) {
         self.bytes = bytes

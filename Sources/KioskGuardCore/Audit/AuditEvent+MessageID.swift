@@ -26,6 +26,7 @@ extension AuditEvent {
         case .adminAction: "220f837f4da141c28c03a8ebc66b6ffc"
         case .lockAction: "e6f33edd23a94838a47f6639f1aa3a66"
         case .cardReader: "7351d54a607b48cf926db4ddfba27bfb"
+        case .protocolErrors: "6cb53383fc8245ef95a282459235a73e"
         }
     }
 }

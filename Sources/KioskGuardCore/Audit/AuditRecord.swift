@@ -49,6 +49,10 @@ public enum AuditEvent: String, Hashable, Sendable, CaseIterable {
     /// The reader the daemon watches itself saw a card come or go (not in the contract's list:
     /// the card watcher came after it).
     case cardReader = "card-reader"
+    /// A kiosk app's connection had lines refused (malformed, over the limit, out of order) or
+    /// did not read its replies: one summary per connection and minute, never one per line (not
+    /// in the contract's list, which has no name for it).
+    case protocolErrors = "protocol-errors"
 }
 
 /// One state change of a session or terminal, as the engine reports it for the journal.

@@ -118,7 +118,10 @@ public final class AlertService: Sendable {
     }
 
     /// Commits everything submitted so far in one transaction, repeatedly until nothing is left.
+    /// A failing commit (a full disk) is said once, loudly, and retried each second with the
+    /// alerts kept in memory; its recovery is said once too.
     private func flush() async {
+        var failingSince: MonotonicInstant?
         while true {
             let batch = incoming.withLock { state -> [Alert] in
                 defer { state.alerts.removeAll() }
@@ -130,10 +133,18 @@ public final class AlertService: Sendable {
                 try await outbox.enqueue(batch, endpoints: workers.map(\.endpoint.name), at: SystemClock().now().wall)
             } catch {
                 // Not committed, so not queued: keep the alerts in memory and try again.
-                audit.logger.critical("cannot commit \(batch.count) alerts to \(outbox.path): \(error); retrying")
+                if failingSince == nil {
+                    failingSince = SystemClock().now().monotonic
+                    audit.logger.critical("cannot commit \(batch.count) alerts to \(outbox.path): \(error); they are kept in memory and retried every second")
+                }
                 incoming.withLock { $0.alerts.insert(contentsOf: batch, at: 0) }
                 try? await Task.sleep(for: .seconds(1))
                 continue
+            }
+            if let since = failingSince {
+                failingSince = nil
+                let seconds = (SystemClock().now().monotonic - since).components.seconds
+                audit.logger.notice("alerts committed again to \(outbox.path) after \(seconds) s of failures")
             }
             for alert in batch {
                 audit.daemon(.alertQueued, "alert \(alert.id) (\(alert.type)) queued for \(workers.count) hotline endpoint(s)",

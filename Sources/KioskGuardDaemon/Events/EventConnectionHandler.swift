@@ -29,6 +29,10 @@ final class EventConnectionHandler: ChannelInboundHandler {
     private var buffer: ByteBuffer?
     private var helloDeadline: Scheduled<Void>?
     private var counted = false
+    private var refusals = ProtocolErrorTally()
+    // Kept past the state that carries them, for the summary written when the connection closes.
+    private var peer: PeerCredentials?
+    private var terminalName: String?
 
     init(host: EngineHost, gate: AccessGate, decoder: EventDecoder, helloTimeout: TimeAmount) {
         self.host = host
@@ -58,7 +62,9 @@ final class EventConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
-            state = .awaitingHello(PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid))
+            let peer = PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid)
+            self.peer = peer
+            state = .awaitingHello(peer)
             helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: helloTimeout) { [self] in
                 guard case .awaitingHello = state else { return }
                 fail(context, EventError(.helloFirst, "no hello within \(helloTimeout.nanoseconds / 1_000_000_000) s", closesConnection: true))
@@ -89,6 +95,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         helloDeadline?.cancel()
+        if let summary = refusals.drain() { report(summary, closing: true) }
         if case .bound(let terminal, _) = state { host.disconnect(terminal, channel: context.channel) }
         state = .closed
         if counted {
@@ -110,7 +117,10 @@ final class EventConnectionHandler: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // Replies are small; a peer that lets 256 KiB of them pile up is not reading at all.
         if !context.channel.isWritable {
-            host.audit.logger.warning("closing a kiosk app connection that does not read its replies")
+            if let summary = refusals.drain() { report(summary, closing: false) }
+            host.audit.daemon(.protocolErrors, "closing the connection of \(peerDescription): it does not read its replies",
+                              level: .warning, fields: peerFields(reason: "not-reading"))
+            state = .closed
             context.close(promise: nil)
         }
     }
@@ -184,6 +194,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         case .success(let bound):
             helloDeadline?.cancel()
             state = .bound(bound, peer)
+            terminalName = hello.terminal
         case .failure(var error):
             error.requestID = id
             reply(.error(error), context, closing: error.closesConnection)
@@ -191,6 +202,9 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     private func reply(_ message: OutboundMessage, _ context: ChannelHandlerContext, closing: Bool = false) {
+        if case .error(let error) = message, let summary = refusals.count(error.code, at: .now()) {
+            report(summary, closing: false)
+        }
         let bytes = message.encoded()
         var out = context.channel.allocator.buffer(capacity: bytes.count)
         out.writeBytes(bytes)
@@ -204,5 +218,26 @@ final class EventConnectionHandler: ChannelInboundHandler {
 
     private func fail(_ context: ChannelHandlerContext, _ error: EventError) {
         reply(.error(error), context, closing: true)
+    }
+
+    // MARK: Refusals in the journal
+
+    private func report(_ summary: ProtocolErrorTally.Summary, closing: Bool) {
+        let when = closing ? "before it closed" : "since the last summary"
+        host.audit.daemon(.protocolErrors, "\(peerDescription) had \(summary.total) lines refused \(when): \(summary.reason)",
+                          level: .warning, fields: peerFields(reason: summary.reason))
+    }
+
+    private var peerDescription: String {
+        let terminal = terminalName.map { "terminal \($0)" } ?? "a kiosk app connection"
+        return peer.map { "\(terminal) (uid \($0.uid), pid \($0.pid))" } ?? terminal
+    }
+
+    private func peerFields(reason: String) -> Logger.Metadata {
+        var fields: Logger.Metadata = [JournalFields.reason: .string(reason)]
+        fields[JournalFields.terminal] = terminalName.map { .string($0) }
+        fields[JournalFields.peerUID] = peer.map { .string(String($0.uid)) }
+        fields[JournalFields.peerPID] = peer.map { .string(String($0.pid)) }
+        return fields
     }
 }

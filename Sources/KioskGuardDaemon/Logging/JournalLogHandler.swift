@@ -4,7 +4,9 @@ import Systemd
 /// A swift-log handler writing structured journal entries with `sd_journal_sendv`: the message,
 /// `PRIORITY`, `SYSLOG_IDENTIFIER`, `CODE_FILE`/`CODE_LINE`/`CODE_FUNC`, and every metadata key
 /// as a field. Keys that are not valid journal field names are dropped here, deliberately and
-/// countably, because journald would drop them silently.
+/// countably, because journald would drop them silently. An entry journald does not take (it
+/// stopped or restarts) goes to stderr in `StderrLogHandler`'s form instead of being lost; the
+/// next entry tries the journal again, so logging returns there as soon as journald does.
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
@@ -34,7 +36,12 @@ public struct JournalLogHandler: LogHandler {
         for (key, value) in merged(event.metadata) where JournalField.isValidName(key) {
             fields.append((key, value.description))
         }
-        JournalWriter.send(fields)
+        if JournalWriter.send(fields) < 0 {
+            var fallback = StderrLogHandler()
+            fallback.metadata = metadata
+            fallback.metadataProvider = metadataProvider
+            fallback.log(event: event)
+        }
     }
 
     private func merged(_ explicit: Logger.Metadata?) -> Logger.Metadata {

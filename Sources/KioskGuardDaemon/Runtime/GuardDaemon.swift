@@ -58,7 +58,7 @@ public struct GuardDaemon: Service {
             try await loop.submit { running.value.reloader.reload { _ in } }.get()
         }
 
-        ServiceManager.notify("STOPPING=1")
+        ServiceNotifier.shared.send("STOPPING=1")
         cardReaders?.stop()
         try await loop.submit { running.value.stop() }.get()
         await alerts?.stop()
@@ -100,12 +100,12 @@ public struct GuardDaemon: Service {
             // The socket really held: under socket activation that is the unit's path, not the config's.
             let events = servers.first?.localAddress?.pathname ?? configuration.daemon.eventsSocket
             audit.daemon(.daemonStarted, "kioskguardd \(ControlService.version) started on \(source); events on \(events)")
-            ServiceManager.notify("READY=1\nSTATUS=\(statusLine())")
+            ServiceNotifier.shared.send("READY=1\nSTATUS=\(statusLine())")
             if let interval = ServiceManager.watchdogInterval {
                 let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)
                 // Pinged from the loop that serves events, so a stalled loop stops the pings.
                 watchdog = host.eventLoop.scheduleRepeatedTask(initialDelay: half, delay: half) { _ in
-                    ServiceManager.notify("WATCHDOG=1")
+                    ServiceNotifier.shared.send("WATCHDOG=1")
                 }
             }
         }
@@ -117,7 +117,7 @@ public struct GuardDaemon: Service {
             statusScheduled = true
             host.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
                 statusScheduled = false
-                ServiceManager.notify("STATUS=\(statusLine())")
+                ServiceNotifier.shared.send("STATUS=\(statusLine())")
             }
         }
 

@@ -36,7 +36,7 @@ final class Reloader {
 
     /// Reloads; `done` is called on the event loop with what happened.
     func reload(_ done: @escaping (ActionResult) -> Void) {
-        ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemClock().now().monotonic.nanoseconds / 1000)")
+        ServiceNotifier.shared.send("RELOADING=1\nMONOTONIC_USEC=\(SystemClock().now().monotonic.nanoseconds / 1000)")
         let loader = loader, path = path
         let loaded = pool.runIfActive(eventLoop: host.eventLoop) { () throws -> DaemonConfiguration in try loader.load(path: path) }
         loaded.assumeIsolated().whenComplete { [self] result in
@@ -59,7 +59,7 @@ final class Reloader {
                 message = "new configuration refused, the previous one stays in force: \(error)"
                 host.audit.daemon(.configReloaded, message, level: .error, fields: [JournalFields.reason: "refused"])
             }
-            ServiceManager.notify("READY=1")
+            ServiceNotifier.shared.send("READY=1")
             done(ActionResult(message: message))
         }
     }
