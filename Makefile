@@ -52,9 +52,12 @@ demo: build
 	@scripts/ensure-journald.sh 2>/dev/null || true
 	$(PYTHON) examples/demo.py
 
-## Runs the micro-benchmarks in release mode (not part of the test suite).
+## Runs every benchmark scenario against the release daemon, several times, and writes
+## docs/benchmarks.md (not part of the test suite; about ten minutes).
 bench: packages
-	$(SWIFT) run -c release kioskguard-bench
+	$(SWIFT) build -c release --product kioskguardd
+	$(SWIFT) build -c release --product kioskguard-bench
+	$(PYTHON) Benchmarks/suite.py
 
 clean:
 	rm -rf .build

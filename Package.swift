@@ -13,6 +13,7 @@
 //   KioskGuardClient    the library kiosk apps link
 //   kioskguardd / kioskguardctl   the daemon and the admin CLI
 //   KioskGuardFuzzing / kioskguard-fuzz   libFuzzer targets (Fuzz/), replayed by the unit tests
+//   kioskguard-bench / kioskguard-load     micro-benchmarks and the daemon's load generator (Benchmarks/)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -139,6 +141,17 @@ let package = Package(
             name: "kioskguard-bench",
             dependencies: ["KioskGuardCore", "KioskGuardProtocol", "KioskGuardTesting", "KioskGuardDaemon"],
             path: "Benchmarks/kioskguard-bench",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(name: "CEpoll", path: "Benchmarks/CEpoll"),
+        .executableTarget(
+            name: "kioskguard-load",
+            dependencies: [
+                "CEpoll",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/kioskguard-load",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -4,6 +4,10 @@
     Benchmarks/daemon/daemon_load.py throughput --terminals 1000 --events 2000
     Benchmarks/daemon/daemon_load.py lock-delay --sessions 10000
 
+This script starts and configures the server; throughput, lock-delay and step-rtt are driven and
+timed by the load generator Benchmarks/kioskguard-load (Swift, one epoll loop, HdrHistogram;
+`swift build -c release --product kioskguard-load`).
+
 throughput: N terminals connect, begin a session each, then write their activity lines as fast
 as the socket takes them, followed by a ping; the run ends when every pong is back (a pong means
 every earlier line of that connection was handled). Reports events/s, and the daemon's CPU time
@@ -11,11 +15,13 @@ and peak RSS over the run (from /proc). The same traffic then goes to
 Benchmarks/baseline/line_splitter.c, which only splits lines: the daemon's events/s is also
 given as a ratio to that physical limit, measured in the same run.
 
-lock-delay: N sessions begun together (or evenly over --spread seconds) with idle_timeout 5s and
-no warning; each lock's delay is
-the moment epoll reports it readable minus (the moment its session.begin was sent + 5 s): an upper
-bound on the daemon's lateness, since it includes the begin's transit and the lock's delivery.
-Reports p50, p99 and max.
+lock-delay: N sessions begun together with idle_timeout 5s and no warning; each lock's delay is
+its arrival minus (the moment its session.begin was written + 5 s): an upper bound on the
+daemon's lateness, since it includes the begin's transit and the lock's delivery. Reports p50,
+p99, p99.9 and max.
+
+step-rtt: N terminals each ask step.request --requests times, one at a time; the round trip from
+writing the request to reading its step.decision. Reports p50, p99, p99.9 and max.
 
 card-removal: one terminal; N times a session begins with its card in the reader, the card is
 removed, and the delay until the `lock` arrives is measured (the contract: within 1 s).
@@ -23,6 +29,22 @@ removed, and the delay until the `lock` arrives is measured (the contract: withi
 reader-removal: the same, but the daemon watches a real PC/SC reader itself (pcscd with the
 vsmartcard vpcd reader, a virtual card from Tests/Integration/smartcard.py): the delay runs from
 the virtual card's connection closing to the `lock` (it includes pcscd's own card polling).
+
+memory: N terminals connect and begin a session each; the daemon's RSS at READY, with the
+connections open, and with every session open (after a ping round trip on each connection).
+
+idle: N terminals connected with nothing to say, for --seconds; the daemon's CPU time and its
+threads' context switches (voluntary and not) over that window, per second: the cost of being
+there. Nothing polls; with no watchdog configured the count should be near zero.
+
+startup: a state directory holding --alerts pending alerts (to an endpoint that refuses
+connections) and --sessions open sessions, written with SQLite in the daemon's own schema after a
+first start created it; the time from exec to READY=1.
+
+journal: N terminals each begin and end --cycles sessions as fast as the daemon takes them:
+two journal entries per cycle. Reports entries written per second, against
+Benchmarks/baseline/journal_sendv.c, a C loop calling sd_journal_sendv with the same fields, in
+the same run. (journald's own rate limit may drop entries of both; this measures writing them.)
 
 alerts: a local HTTP receiver stands in for the hotline; one terminal raises N card swaps at a
 steady rate; each alert's latency is its arrival at the receiver minus the moment the swapping
@@ -33,8 +55,9 @@ The daemon binary defaults to the release build (.build/release/kioskguardd).
 import argparse
 import json
 import os
-import select
-import selectors
+import resource
+import sqlite3
+import uuid
 import signal
 import socket
 import subprocess
@@ -44,6 +67,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+LOAD = ROOT / ".build" / "release" / "kioskguard-load"
 
 
 def start_daemon(directory, terminals, policy, binary, log_target="journal", extra="", terminal_lines=()):
@@ -122,90 +146,39 @@ def throughput(args, directory):
     return result
 
 
+def load(directory, *arguments):
+    """Runs the load generator (Benchmarks/kioskguard-load) against the server at `directory`."""
+    output = subprocess.run([str(LOAD), *arguments, "--socket", str(directory / "events.sock")], capture_output=True, text=True)
+    if output.returncode != 0:
+        sys.exit(f"kioskguard-load {' '.join(arguments)} failed: {output.stderr.strip()}")
+    return json.loads(output.stdout)
+
+
 def drive_activity(args, directory, pid):
     """Every terminal's activity lines and a ping, as fast as the server at `directory` takes them."""
-    clients = connect_all(directory, args.terminals)
-    for index, sock in enumerate(clients):
-        sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
-    batches = [(f'{{"type":"activity","session":"s{index}"}}\n' * args.events + '{"type":"ping","id":"end"}\n').encode()
-               for index in range(len(clients))]
     cpu_before, _ = proc_stats(pid)
-    selector = selectors.DefaultSelector()
-    pending = {}
-    for sock, batch in zip(clients, batches):
-        sock.setblocking(False)
-        pending[sock] = memoryview(batch)
-        selector.register(sock, selectors.EVENT_WRITE | selectors.EVENT_READ)
-    started = time.monotonic()
-    done = 0
-    while done < len(clients):
-        for key, mask in selector.select(timeout=60):
-            sock = key.fileobj
-            if mask & selectors.EVENT_WRITE and sock in pending:
-                try:
-                    sent = sock.send(pending[sock])
-                except BlockingIOError:
-                    sent = 0
-                pending[sock] = pending[sock][sent:]
-                if not pending[sock]:
-                    del pending[sock]
-                    selector.modify(sock, selectors.EVENT_READ)
-            if mask & selectors.EVENT_READ:
-                data = sock.recv(65536)
-                if b'"pong"' in data:
-                    done += 1
-                    selector.unregister(sock)
-    elapsed = time.monotonic() - started
+    result = load(directory, "throughput", "--terminals", str(args.terminals), "--events", str(args.events))
     cpu_after, rss = proc_stats(pid)
-    events = args.terminals * args.events
-    return {
-        "scenario": "throughput", "terminals": args.terminals, "events": events, "seconds": round(elapsed, 3),
-        "events_per_second": round(events / elapsed), "daemon_cpu_seconds": round(cpu_after - cpu_before, 2),
-        "daemon_cpu_percent": round(100 * (cpu_after - cpu_before) / elapsed), "daemon_rss_kib": rss["VmRSS"],
-        "daemon_peak_rss_kib": rss["VmHWM"],
-    }
+    result.update({"server_cpu_seconds": round(cpu_after - cpu_before, 2),
+                   "server_cpu_percent": round(100 * (cpu_after - cpu_before) / result["seconds"]),
+                   "server_rss_kib": rss["VmRSS"], "server_peak_rss_kib": rss["VmHWM"]})
+    return result
 
 
 def lock_delay(args, directory):
-    idle = 5.0
     daemon = start_daemon(directory, args.sessions, {"idle_timeout": "5s", "warn_before": "0s", "lock_confirm_timeout": "1min"},
                           args.binary, args.log_target)
     try:
-        clients = connect_all(directory, args.sessions)
-        _, rss_before = proc_stats(daemon.pid)
-        sent_at = {}
-        started = time.monotonic()
-        for index, sock in enumerate(clients):
-            # With --spread, sessions begin evenly over that many seconds, so deadlines do too.
-            due = started + args.spread * index / len(clients)
-            while time.monotonic() < due:
-                pass
-            sent_at[sock] = time.monotonic()
-            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
-        _, rss_open = proc_stats(daemon.pid)
-        # Each lock is stamped when epoll reports its socket readable, before any reading, so the
-        # client's own reading speed does not count as the daemon's lateness.
-        poller = select.epoll()
-        by_fd = {sock.fileno(): sock for sock in clients}
-        for fd in by_fd:
-            poller.register(fd, select.EPOLLIN)
-        delays = []
-        while len(delays) < len(clients):
-            ready = poller.poll(60, len(clients))
-            now = time.monotonic()
-            for fd, _ in ready:
-                sock = by_fd[fd]
-                data = sock.recv(65536)
-                if b'"lock"' in data:
-                    delays.append(now - sent_at[sock] - idle)
-                    poller.unregister(fd)
-        delays.sort()
-        pick = lambda q: round(1000 * delays[min(len(delays) - 1, int(q * len(delays)))], 2)
-        return {
-            "scenario": "lock-delay", "sessions": args.sessions, "spread_seconds": args.spread, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
-            "max_ms": round(1000 * delays[-1], 2), "daemon_rss_connected_kib": rss_before["VmRSS"],
-            "daemon_rss_sessions_open_kib": rss_open["VmRSS"],
-        }
+        return load(directory, "lock-delay", "--terminals", str(args.sessions), "--idle-seconds", "5")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+
+
+def step_round_trip(args, directory):
+    daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, args.log_target)
+    try:
+        return load(directory, "step-rtt", "--terminals", str(args.terminals), "--requests", str(args.requests))
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
@@ -324,23 +297,144 @@ def alerts(args, directory):
         server.shutdown()
 
 
+def ping_all(clients):
+    """A ping on every connection, and every pong back: all earlier lines were handled."""
+    for sock in clients:
+        sock.sendall(b'{"type":"ping","id":"sync"}\n')
+    for sock in clients:
+        data = b""
+        while b'"pong"' not in data:
+            data += sock.recv(65536)
+
+
+def memory(args, directory):
+    daemon = start_daemon(directory, args.sessions, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, args.log_target)
+    try:
+        _, at_start = proc_stats(daemon.pid)
+        clients = connect_all(directory, args.sessions)
+        ping_all(clients)
+        _, connected = proc_stats(daemon.pid)
+        for index, sock in enumerate(clients):
+            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
+        ping_all(clients)
+        _, opened = proc_stats(daemon.pid)
+        return {"scenario": "memory", "sessions": args.sessions, "rss_start_kib": at_start["VmRSS"],
+                "rss_connected_kib": connected["VmRSS"], "rss_sessions_open_kib": opened["VmRSS"],
+                "bytes_per_session_with_its_connection": round((opened["VmRSS"] - at_start["VmRSS"]) * 1024 / args.sessions),
+                "bytes_per_session_beyond_its_connection": round((opened["VmRSS"] - connected["VmRSS"]) * 1024 / args.sessions)}
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+
+
+def context_switches(pid):
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                total += int(line.split()[1])
+    return total
+
+
+def idle(args, directory):
+    daemon = start_daemon(directory, args.terminals, {}, args.binary, args.log_target)
+    try:
+        clients = connect_all(directory, args.terminals)
+        ping_all(clients)
+        cpu_before, _ = proc_stats(daemon.pid)
+        switches_before = context_switches(daemon.pid)
+        time.sleep(args.seconds)  # the measuring window itself
+        cpu_after, rss = proc_stats(daemon.pid)
+        switches = context_switches(daemon.pid) - switches_before
+        return {"scenario": "idle", "terminals": args.terminals, "seconds": args.seconds,
+                "wakeups_per_second": round(switches / args.seconds, 2),
+                "cpu_percent": round(100 * (cpu_after - cpu_before) / args.seconds, 3), "rss_kib": rss["VmRSS"]}
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+
+
+def startup(args, directory):
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    extra = f'[[hotline]]\nname = "bench"\nurl = "http://127.0.0.1:{refused.getsockname()[1]}/alerts"\n'
+    policy = {"idle_timeout": "1h", "max_session": "2h"}
+    daemon = start_daemon(directory, args.sessions, policy, args.binary, args.log_target, extra)
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    now = time.time_ns()
+    with sqlite3.connect(directory / "state" / "outbox.sqlite") as outbox:
+        body = json.dumps({"specversion": "1.0", "type": "kioskguard.anomaly.handover.card-swap", "source": "bench",
+                           "data": {"terminal": "t0", "session": "s", "subject": "p:" + "0" * 32, "details": "x" * 300}}).encode()
+        outbox.executemany("INSERT INTO alert (id, type, detected_at_ns, queued_at_ns, body) VALUES (?, ?, ?, ?, ?)",
+                           ((str(uuid.uuid4()), "kioskguard.anomaly.handover.card-swap", now, now, body) for _ in range(args.alerts)))
+        outbox.execute("INSERT INTO delivery (sequence, endpoint) SELECT sequence, 'bench' FROM alert")
+    with sqlite3.connect(directory / "state" / "state.sqlite") as state:
+        state.executemany("INSERT OR REPLACE INTO open_session (terminal, session, subject, begun_at_ns) VALUES (?, ?, ?, ?)",
+                          ((f"t{index}", f"s{index}", "p:" + f"{index:032x}", now) for index in range(args.sessions)))
+    (directory / "notify.sock").unlink()
+    started = time.monotonic()
+    daemon = start_daemon(directory, args.sessions, policy, args.binary, args.log_target, extra)
+    ready = time.monotonic() - started
+    try:
+        status = control(directory, "status")["result"]
+        assert status["alerts_pending"]["bench"] == args.alerts and sum(status["sessions"].values()) == args.sessions, status
+        return {"scenario": "startup", "alerts_pending": args.alerts, "open_sessions": args.sessions,
+                "seconds_to_ready": round(ready, 3)}
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+        refused.close()
+
+
+def journal(args, directory):
+    daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, "journal")
+    try:
+        clients = connect_all(directory, args.terminals)
+        batches = [b"".join(json.dumps({"type": "session.begin", "session": f"s{index}-{cycle}", "subject": "a"}).encode() + b"\n"
+                            + json.dumps({"type": "session.end", "session": f"s{index}-{cycle}"}).encode() + b"\n"
+                            for cycle in range(args.cycles)) for index in range(len(clients))]
+        started = time.monotonic()
+        for sock, batch in zip(clients, batches):
+            sock.sendall(batch)
+        ping_all(clients)
+        elapsed = time.monotonic() - started
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+    entries = 2 * args.terminals * args.cycles
+    baseline = directory / "journal_sendv"
+    subprocess.run(["cc", "-O2", "-o", str(baseline), str(ROOT / "Benchmarks" / "baseline" / "journal_sendv.c"), "-lsystemd"], check=True)
+    limit = json.loads(subprocess.run([str(baseline), str(entries)], capture_output=True, text=True, check=True).stdout)
+    daemon_rate = round(entries / elapsed)
+    return {"scenario": "journal", "entries": entries, "entries_per_second": daemon_rate,
+            "baseline_entries_per_second": limit["entries_per_second"],
+            "ratio_to_baseline": round(daemon_rate / limit["entries_per_second"], 3)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["throughput", "lock-delay", "card-removal", "reader-removal", "alerts"])
+    parser.add_argument("scenario", choices=["throughput", "lock-delay", "step-rtt", "memory", "idle", "startup", "journal", "card-removal",
+                                             "reader-removal", "alerts"])
+    parser.add_argument("--requests", type=int, default=100, help="step requests per terminal, one at a time (step-rtt)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="the idle scenario's window")
+    parser.add_argument("--cycles", type=int, default=20, help="sessions begun and ended per terminal (journal)")
     parser.add_argument("--removals", type=int, default=1000)
     parser.add_argument("--alerts", type=int, default=500)
     parser.add_argument("--rate", type=float, default=50.0, help="card swaps per second")
     parser.add_argument("--terminals", type=int, default=1000)
     parser.add_argument("--events", type=int, default=2000, help="activity lines per terminal")
     parser.add_argument("--sessions", type=int, default=10000)
-    parser.add_argument("--spread", type=float, default=0.0, help="seconds over which the sessions begin (0: together)")
     parser.add_argument("--log-target", choices=["journal", "stderr"], default="journal",
                         help="stderr goes to /dev/null: the daemon's own cost without journald's")
     parser.add_argument("--binary", type=Path, default=ROOT / ".build" / "release" / "kioskguardd")
     args = parser.parse_args()
+    # One descriptor per terminal connection, for this process and the daemon it starts.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with tempfile.TemporaryDirectory(prefix="kioskguard-load-") as directory:
-        run = {"throughput": throughput, "lock-delay": lock_delay, "card-removal": card_removal, "reader-removal": reader_removal,
-               "alerts": alerts}[args.scenario]
+        run = {"throughput": throughput, "lock-delay": lock_delay, "step-rtt": step_round_trip, "memory": memory, "idle": idle, "startup": startup,
+               "journal": journal, "card-removal": card_removal, "reader-removal": reader_removal, "alerts": alerts}[args.scenario]
         print(json.dumps(run(args, Path(directory))))
 
 

@@ -31,8 +31,9 @@ EVENTS = "/run/kioskguard/events.sock"
 TERMINAL = "counter-1"
 # A terminal whose card reader the daemon watches itself: vsmartcard's vpcd on its Debian port.
 CARD_TERMINAL, VPCD_PORT = "counter-2", 35963
-# A terminal for hostile traffic, admitting root, which the step's raw connections run as.
-HOSTILE_TERMINAL = "counter-3"
+# Terminals for hostile traffic, admitting root, which the step's raw connections run as: the
+# same traffic goes to each, whole to one and in pieces to the other, from the same fresh state.
+HOSTILE_TERMINAL, PIECES_TERMINAL = "counter-3", "counter-4"
 SUBJECT_A, SUBJECT_B = "310129-954F", "280286-1234"
 DEADLINE = 60.0
 UNIT = "kioskguard.service"
@@ -282,6 +283,10 @@ card_reader = "Virtual PCD*"
 [[terminal]]
 name = "{HOSTILE_TERMINAL}"
 allowed_users = ["root"]
+
+[[terminal]]
+name = "{PIECES_TERMINAL}"
+allowed_users = ["root"]
 """)
         run("kioskguardctl", "check-config")
         run("systemctl", "stop", UNIT)
@@ -289,13 +294,13 @@ allowed_users = ["root"]
         for _ in range(4):
             run("systemctl", "stop", UNIT)
             figures["start_to_ready_ms"].append(time_start())
-        check(ctl_json("status")["terminals_configured"] == 3, "the drop-in's terminals are not configured")
+        check(ctl_json("status")["terminals_configured"] == 4, "the drop-in's terminals are not configured")
 
     def admins_without_root():
         run("useradd", "--groups", "kioskguard-admin", "clerk-admin")
         run("useradd", "visitor")
         status = json.loads(run("runuser", "-u", "clerk-admin", "--", "kioskguardctl", "status", "--json"))
-        check(status["terminals_configured"] == 3, f"an admin-group member got {status}")
+        check(status["terminals_configured"] == 4, f"an admin-group member got {status}")
         refused = subprocess.run(["runuser", "-u", "visitor", "--", "kioskguardctl", "status"], capture_output=True, text=True)
         check(refused.returncode == 1 and "kioskguard-admin" in refused.stderr,
               f"a user outside the admin group should be told the group it needs: {refused.returncode} {refused.stderr!r}")
@@ -367,13 +372,14 @@ allowed_users = ["root"]
         # installed unit (syscall filter, MemoryDenyWriteExecute, …): anything the sandbox
         # forbids that Swift or NIO needs on these paths would kill or stall it here.
         pid, restarts = unit_property("MainPID"), int(unit_property("NRestarts"))
-        generator = random.Random(20261127)
-        data = traffic(generator, HOSTILE_TERMINAL, 5_000)
-        whole = exchange(EVENTS, HOSTILE_TERMINAL, data, [])
+        whole = exchange(EVENTS, HOSTILE_TERMINAL, traffic(random.Random(20261127), HOSTILE_TERMINAL, 5_000), [])
+        data = traffic(random.Random(20261127), PIECES_TERMINAL, 5_000)
         sizes = random.Random(1)
-        pieced = exchange(EVENTS, HOSTILE_TERMINAL, data, (sizes.randint(1, 143) for _ in range(len(data))))
+        pieced = exchange(EVENTS, PIECES_TERMINAL, data, (sizes.randint(1, 143) for _ in range(len(data))))
         check(pieced == whole and whole[-1] == {"type": "pong", "id": "end"}, "traffic in 143-byte pieces got other replies")
         malformed = b'{"type":"nonsense"}\n' * 30_000 + b'{"type":"activity","session":' + b"[" * 1_000 + b"]" * 1_000 + b"}\n"
+        # All written at once: the daemon stops reading while 256 KiB of answers wait, and reads
+        # on as they are taken.
         replies = exchange(EVENTS, HOSTILE_TERMINAL, malformed + b'{"type":"ping","id":"end"}\n', [])
         check(len(replies) == 30_002 and replies[-2]["code"] == "bad-json", f"{len(replies)} replies to 30,002 hostile lines")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as broken:
@@ -388,7 +394,8 @@ allowed_users = ["root"]
         journal.sync()
         killed = [e["MESSAGE"] for e in journal.find() if e.get("UNIT") == UNIT and "signal=SYS" in e.get("MESSAGE", "")]
         check(not killed, f"the syscall filter killed the daemon: {killed}")
-        figures["memory_after_hostile_traffic_kib"] = int(unit_property("MemoryCurrent")) // 1024
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        figures["peak_rss_after_hostile_traffic_kib"] = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 
     def reload_and_restart_keep_alerts_and_lock_sessions():
         hotline.stop()  # the hotline goes down; the next alert stays pending

@@ -30,6 +30,9 @@ final class EventConnectionHandler: ChannelInboundHandler {
     private var helloDeadline: Scheduled<Void>?
     private var counted = false
     private var refusals = ProtocolErrorTally()
+    private var unreadReplyDeadline: Scheduled<Void>?
+    /// How long a peer may leave 256 KiB of replies unread before it is closed.
+    static let unreadReplyGrace = TimeAmount.seconds(5)
     // Kept past the state that carries them, for the summary written when the connection closes.
     private var peer: PeerCredentials?
     private var terminalName: String?
@@ -95,6 +98,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         helloDeadline?.cancel()
+        unreadReplyDeadline?.cancel()
         if let summary = refusals.drain() { report(summary, closing: true) }
         if case .bound(let terminal, _) = state { host.disconnect(terminal, channel: context.channel) }
         state = .closed
@@ -115,8 +119,22 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // Replies are small; a peer that lets 256 KiB of them pile up is not reading at all.
-        if !context.channel.isWritable {
+        // Backpressure: with 256 KiB of replies pending, stop reading this peer until it takes
+        // them (a burst of refused lines in one read can get there while the peer reads fine).
+        // A peer that still has not taken them after `unreadReplyGrace` is not reading at all.
+        let options = context.channel.syncOptions
+        if context.channel.isWritable {
+            unreadReplyDeadline?.cancel()
+            unreadReplyDeadline = nil
+            try? options?.setOption(.autoRead, value: true)
+            return
+        }
+        try? options?.setOption(.autoRead, value: false)
+        context.flush()
+        guard unreadReplyDeadline == nil else { return }
+        unreadReplyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: Self.unreadReplyGrace) { [self] in
+            if case .closed = state { return }
+            guard !context.channel.isWritable else { return }
             if let summary = refusals.drain() { report(summary, closing: false) }
             host.audit.daemon(.protocolErrors, "closing the connection of \(peerDescription): it does not read its replies",
                               level: .warning, fields: peerFields(reason: "not-reading"))

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Histogram
+
+/// Every terminal writes its activity lines as fast as the socket takes them, then a ping; the
+/// run ends when every pong is back (each pong means every earlier line was handled).
+struct ThroughputCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "throughput")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Activity lines per terminal.")
+    var events = 2000
+
+    func run() throws {
+        let terminals = try connection.connect()
+        beginSessions(terminals)
+        for index in terminals.sockets.indices {
+            let line = Array("{\"type\":\"activity\",\"session\":\"s\(index)\"}\n".utf8)
+            var batch: [UInt8] = []
+            batch.reserveCapacity(line.count * events + 32)
+            for _ in 0..<events { batch += line }
+            batch += Array("{\"type\":\"ping\",\"id\":\"end\"}\n".utf8)
+            terminals.queue(batch, to: index)
+        }
+        let started = ContinuousClock.now
+        var done = 0
+        try terminals.run { (_: Int, line: String) throws(LoadError) -> Bool in
+            if line.contains("\"pong\"") { done += 1 }
+            return done < terminals.sockets.count
+        }
+        let seconds = Double(microseconds(.now - started)) / 1e6
+        let total = events * terminals.sockets.count
+        print("{\"scenario\": \"throughput\", \"terminals\": \(terminals.sockets.count), \"events\": \(total), "
+              + "\"seconds\": \(seconds), \"events_per_second\": \(Int(Double(total) / seconds))}")
+    }
+}
+
+/// Every terminal begins a session at once; the server's idle timeout (given here, configured
+/// by the caller) makes every lock due at the same moment. A lock's delay is its arrival minus
+/// (the moment its session.begin was written + the idle timeout): an upper bound on the daemon's
+/// lateness, since it includes the begin's transit and the lock's delivery.
+struct LockDelayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lock-delay")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "The server's idle_timeout, in seconds (with warn_before 0).")
+    var idleSeconds = 5
+
+    func run() throws {
+        let terminals = try connection.connect()
+        beginSessions(terminals)
+        var histogram = latencyHistogram()
+        var locked = 0
+        try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
+            guard line.contains("\"lock\"") else { return true }
+            guard let sent = terminals.drainedAt[index] else { throw LoadError("t\(index) was locked before its begin was written") }
+            _ = histogram.record(microseconds(.now - sent - .seconds(idleSeconds)))
+            locked += 1
+            return locked < terminals.sockets.count
+        }
+        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \(percentileFields(histogram))}")
+    }
+}
+
+/// Each terminal asks `step.request` for a non-sensitive step, waits for the decision, and asks
+/// again, `--requests` times: the round trip as a kiosk app sees it, under N concurrent apps.
+struct StepRoundTripCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "step-rtt")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Requests per terminal, one at a time.")
+    var requests = 100
+
+    func run() throws {
+        let terminals = try connection.connect()
+        beginSessions(terminals)
+        let ask = { (index: Int, number: Int) in
+            terminals.queue(Array("{\"type\":\"step.request\",\"id\":\"r\(number)\",\"session\":\"s\(index)\",\"step\":\"overview\"}\n".utf8),
+                            to: index)
+        }
+        for index in terminals.sockets.indices { ask(index, 0) }
+        var histogram = latencyHistogram()
+        var answered = Array(repeating: 0, count: terminals.sockets.count)
+        var finished = 0
+        try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
+            guard line.contains("\"step.decision\"") else { return true }
+            guard let sent = terminals.drainedAt[index] else { throw LoadError("t\(index) got a decision before asking") }
+            _ = histogram.record(microseconds(.now - sent))
+            answered[index] += 1
+            if answered[index] < requests { ask(index, answered[index]) } else { finished += 1 }
+            return finished < terminals.sockets.count
+        }
+        print("{\"scenario\": \"step-rtt\", \"terminals\": \(terminals.sockets.count), \"requests\": \(histogram.totalCount), "
+              + "\(percentileFields(histogram))}")
+    }
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""`make bench`: every scenario of Benchmarks/daemon/daemon_load.py several times against the
+release daemon, and the micro-benchmarks of kioskguard-bench, written as docs/benchmarks.md
+(machine, date, commit, then per scenario min / median / max over the runs, with its target).
+
+    Benchmarks/suite.py [--runs 3] [--output docs/benchmarks.md]
+
+Not part of the test suite: timings belong here, not in tests.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOAD = ROOT / "Benchmarks" / "daemon" / "daemon_load.py"
+
+# (title, daemon_load arguments, [(figure, unit, target text or "", check or None)])
+SCENARIOS = [
+    ("throughput, 1,000 terminals sending activity", ["throughput", "--terminals", "1000", "--events", "2000"], [
+        ("events_per_second", "events/s", "≥ 1,000,000", lambda v: v >= 1_000_000),
+        ("baseline_events_per_second", "lines/s (C line splitter)", "", None),
+        ("ratio_to_baseline", "of the baseline", "≥ 0.10", lambda v: v >= 0.10),
+        ("server_cpu_percent", "% CPU of the daemon", "", None),
+    ]),
+    ("lock timing, 10,000 sessions whose deadlines fall together", ["lock-delay", "--sessions", "10000"], [
+        ("p50_ms", "ms", "", None),
+        ("p99_ms", "ms", "< 5", lambda v: v < 5),
+        ("p999_ms", "ms", "", None),
+        ("max_ms", "ms", "", None),
+    ]),
+    ("lock timing, 18,000 sessions together (the most this machine's 20,000-descriptor limit allows)",
+     ["lock-delay", "--sessions", "18000"], [
+        ("p50_ms", "ms", "", None),
+        ("p99_ms", "ms", "reported", None),
+        ("max_ms", "ms", "", None),
+    ]),
+    ("step.decision round trip, 1,000 terminals asking one at a time", ["step-rtt", "--terminals", "1000", "--requests", "100"], [
+        ("p50_ms", "ms", "", None),
+        ("p99_ms", "ms", "", None),
+        ("max_ms", "ms", "", None),
+    ]),
+    ("memory, 10,000 open sessions", ["memory", "--sessions", "10000"], [
+        ("rss_start_kib", "KiB at READY", "", None),
+        ("rss_sessions_open_kib", "KiB with the sessions open", "", None),
+        ("bytes_per_session_with_its_connection", "B per session and its connection", "", None),
+        ("bytes_per_session_beyond_its_connection", "B per session beyond its connection", "< 1,024", lambda v: v < 1024),
+    ]),
+    ("memory, 18,000 open sessions", ["memory", "--sessions", "18000"], [
+        ("rss_sessions_open_kib", "KiB with the sessions open", "", None),
+        ("bytes_per_session_with_its_connection", "B per session and its connection", "", None),
+        ("bytes_per_session_beyond_its_connection", "B per session beyond its connection", "< 1,024", lambda v: v < 1024),
+    ]),
+    ("idle cost, 100 connected idle terminals over 60 s", ["idle", "--terminals", "100", "--seconds", "60"], [
+        ("wakeups_per_second", "context switches/s, all threads", "no polling", None),
+        ("cpu_percent", "% CPU", "", None),
+    ]),
+    ("startup with 100,000 pending alerts and 10,000 open sessions", ["startup", "--alerts", "100000", "--sessions", "10000"], [
+        ("seconds_to_ready", "s from exec to READY=1", "", None),
+    ]),
+    ("alerts, detection to delivery at a local receiver (500 at 50/s)", ["alerts", "--alerts", "500", "--rate", "50"], [
+        ("p50_ms", "ms", "", None),
+        ("p99_ms", "ms", "", None),
+    ]),
+    ("journal, 1,000 terminals beginning and ending sessions", ["journal", "--terminals", "1000", "--cycles", "20"], [
+        ("entries_per_second", "entries/s", "", None),
+        ("baseline_entries_per_second", "entries/s (C sd_journal_sendv loop)", "", None),
+        ("ratio_to_baseline", "of the baseline", "", None),
+    ]),
+]
+
+
+def machine():
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    return f"{model}, {os.cpu_count()} cores, {memory // 1024 // 1024} GiB, Linux {platform.release()}"
+
+
+def commit():
+    revision = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout
+    return revision + (" (with uncommitted changes)" if dirty.strip() else "")
+
+
+def number(value):
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    lines = [
+        "# Benchmarks", "",
+        "Generated by `make bench` (`Benchmarks/suite.py`); do not edit by hand. Each scenario ran "
+        f"{args.runs} times against the release build of kioskguardd; figures are min / median / max over the runs.", "",
+        f"- machine: {machine()}", f"- date: {started:%Y-%m-%d %H:%M} UTC", f"- commit: {commit()}",
+        "- how each scenario measures: `Benchmarks/daemon/daemon_load.py --help`", "",
+        "| scenario | figure | min | median | max | target | met |", "|---|---|---|---|---|---|---|",
+    ]
+    raw = {}
+    for title, arguments, figures in SCENARIOS:
+        results = []
+        for run in range(args.runs):
+            print(f"bench: {title} (run {run + 1} of {args.runs})", file=sys.stderr, flush=True)
+            output = subprocess.run([sys.executable, str(LOAD), *arguments], capture_output=True, text=True)
+            if output.returncode != 0:
+                sys.exit(f"bench: {title} failed:\n{output.stderr}")
+            results.append(json.loads(output.stdout))
+        raw[title] = results
+        for figure, unit, target, check in figures:
+            values = sorted(result[figure] for result in results)
+            median = statistics.median(values)
+            met = "" if check is None else ("yes" if check(median) else "**no**")
+            lines.append(f"| {title} | {unit} | {number(values[0])} | {number(median)} | {number(values[-1])} | {target} | {met} |")
+    micro = subprocess.run(["swift", "run", "-c", "release", "kioskguard-bench"], cwd=ROOT, capture_output=True, text=True, check=True)
+    lines += ["", "## Micro-benchmarks (`swift run -c release kioskguard-bench`)", "", micro.stdout.strip(), "",
+              "## Raw results, one line per run", "", "```"]
+    lines += [f"{title}: {json.dumps(result)}" for title, results in raw.items() for result in results]
+    lines += ["```", ""]
+    args.output.write_text("\n".join(lines))
+    print(f"bench: wrote {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
