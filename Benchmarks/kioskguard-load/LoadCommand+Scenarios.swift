@@ -12,8 +12,7 @@ struct ThroughputCommand: ParsableCommand {
     var events = 2000
 
     func run() throws {
-        let terminals = try connection.connect()
-        beginSessions(terminals)
+        let terminals = try connection.connectWithSessions()
         for index in terminals.sockets.indices {
             let line = Array("{\"type\":\"activity\",\"session\":\"s\(index)\"}\n".utf8)
             var batch: [UInt8] = []
@@ -48,8 +47,7 @@ struct LockDelayCommand: ParsableCommand {
     var idleSeconds = 5
 
     func run() throws {
-        let terminals = try connection.connect()
-        beginSessions(terminals)
+        let terminals = try connection.connectWithSessions()
         var histogram = latencyHistogram()
         var locked = 0
         try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
@@ -74,8 +72,7 @@ struct StepRoundTripCommand: ParsableCommand {
     var requests = 100
 
     func run() throws {
-        let terminals = try connection.connect()
-        beginSessions(terminals)
+        let terminals = try connection.connectWithSessions()
         let ask = { (index: Int, number: Int) in
             terminals.queue(Array("{\"type\":\"step.request\",\"id\":\"r\(number)\",\"session\":\"s\(index)\",\"step\":\"overview\"}\n".utf8),
                             to: index)

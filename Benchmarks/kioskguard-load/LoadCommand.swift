@@ -26,8 +26,14 @@ struct ConnectionOptions: ParsableArguments {
         guard terminals > 0 else { throw ValidationError("--terminals must be at least 1") }
     }
 
-    func connect() throws -> Terminals {
-        try Terminals(path: socket, count: terminals)
+    /// Connects every terminal and begins session `s<index>` on each (queued, written as the
+    /// scenario's loop runs).
+    func connectWithSessions() throws -> Terminals {
+        let connected = try Terminals(path: socket, count: terminals)
+        for index in connected.sockets.indices {
+            connected.queue(Array("{\"type\":\"session.begin\",\"session\":\"s\(index)\",\"subject\":\"subject-\(index)\"}\n".utf8), to: index)
+        }
+        return connected
     }
 }
 
@@ -46,10 +52,4 @@ func percentileFields(_ histogram: Histogram<UInt64>) -> String {
     let milliseconds = { (value: UInt64) in String(Double(value) / 1000) }
     return "\"p50_ms\": \(milliseconds(histogram.valueAtPercentile(50))), \"p99_ms\": \(milliseconds(histogram.valueAtPercentile(99))), "
         + "\"p999_ms\": \(milliseconds(histogram.valueAtPercentile(99.9))), \"max_ms\": \(milliseconds(histogram.max))"
-}
-
-func beginSessions(_ terminals: Terminals) {
-    for index in terminals.sockets.indices {
-        terminals.queue(Array("{\"type\":\"session.begin\",\"session\":\"s\(index)\",\"subject\":\"subject-\(index)\"}\n".utf8), to: index)
-    }
 }
