@@ -15,10 +15,11 @@ and peak RSS over the run (from /proc). The same traffic then goes to
 Benchmarks/baseline/line_splitter.c, which only splits lines: the daemon's events/s is also
 given as a ratio to that physical limit, measured in the same run.
 
-lock-delay: N sessions begun together with idle_timeout 5s and no warning; each lock's delay is
-its arrival minus (the moment its session.begin was written + 5 s): an upper bound on the
-daemon's lateness, since it includes the begin's transit and the lock's delivery. Reports p50,
-p99, p99.9 and max.
+lock-delay: N sessions begun together with idle_timeout 5s and no warning, each begin followed by
+a ping; each lock's delay is its arrival minus (the arrival of that pong + 5 s): the daemon's
+lateness from the moment it set the deadline, give or take one transit. Reports p50,
+p99, p99.9 and max, and the physical floor measured in the same run by
+Benchmarks/baseline/fanout_write.c: N times one write(2) of a lock line, one per socket.
 
 step-rtt: N terminals each ask step.request --requests times, one at a time; the round trip from
 writing the request to reading its step.decision. Reports p50, p99, p99.9 and max.
@@ -78,9 +79,15 @@ def start_daemon(directory, terminals, policy, binary, log_target="journal", ext
              f'state_directory = "{directory}/state"', f'pseudonym_key_file = "{key}"', f'log_target = "{log_target}"',
              f"max_connections = {terminals + 100}", "[control]", "admin_groups = []", "[policy]"]
     lines += [f'{k} = "{v}"' for k, v in policy.items()]
-    for index in range(terminals):
-        lines += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]', *terminal_lines]
     (directory / "kioskguard.toml").write_text("\n".join(lines) + "\n" + extra)
+    # Terminals go to drop-ins of 5,000 each: one file may hold at most 1 MiB.
+    dropins = directory / "kioskguard.toml.d"
+    dropins.mkdir(exist_ok=True)
+    for first in range(0, terminals, 5000):
+        block = []
+        for index in range(first, min(first + 5000, terminals)):
+            block += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]', *terminal_lines]
+        (dropins / f"{first // 5000:04d}-terminals.toml").write_text("\n".join(block) + "\n")
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(directory / "notify.sock"))
     env = dict(os.environ, NOTIFY_SOCKET=str(directory / "notify.sock"))
@@ -169,10 +176,18 @@ def lock_delay(args, directory):
     daemon = start_daemon(directory, args.sessions, {"idle_timeout": "5s", "warn_before": "0s", "lock_confirm_timeout": "1min"},
                           args.binary, args.log_target)
     try:
-        return load(directory, "lock-delay", "--terminals", str(args.sessions), "--idle-seconds", "5")
+        result = load(directory, "lock-delay", "--terminals", str(args.sessions), "--idle-seconds", "5")
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
+    # The physical floor: one write(2) of a lock line to each of N sockets, in C, in this run
+    # (at most 9,000 socket pairs fit the descriptor limit; the cost per write is what counts).
+    fanout = directory / "fanout_write"
+    subprocess.run(["cc", "-O2", "-o", str(fanout), str(ROOT / "Benchmarks" / "baseline" / "fanout_write.c")], check=True)
+    floor = json.loads(subprocess.run([str(fanout), str(min(args.sessions, 9000))], capture_output=True, text=True, check=True).stdout)
+    result["baseline_microseconds_per_write"] = floor["microseconds_per_write"]
+    result["baseline_floor_ms"] = round(floor["microseconds_per_write"] * args.sessions / 1000, 2)
+    return result
 
 
 def step_round_trip(args, directory):
@@ -328,12 +343,16 @@ def memory(args, directory):
 
 
 def context_switches(pid):
-    total = 0
+    """Context switches (voluntary and not) of each thread of `pid`, by thread id."""
+    counts = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for line in (task / "status").read_text().splitlines():
-            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                total += int(line.split()[1])
-    return total
+        try:
+            lines = (task / "status").read_text().splitlines()
+        except FileNotFoundError:
+            continue  # the thread ended while being read
+        counts[task.name] = sum(int(line.split()[1]) for line in lines
+                                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")))
+    return counts
 
 
 def idle(args, directory):
@@ -345,7 +364,9 @@ def idle(args, directory):
         switches_before = context_switches(daemon.pid)
         time.sleep(args.seconds)  # the measuring window itself
         cpu_after, rss = proc_stats(daemon.pid)
-        switches = context_switches(daemon.pid) - switches_before
+        # Per thread, so a thread that ended in the window does not subtract its count (its
+        # switches in the window are lost, a slight undercount).
+        switches = sum(count - switches_before.get(thread, 0) for thread, count in context_switches(daemon.pid).items())
         return {"scenario": "idle", "terminals": args.terminals, "seconds": args.seconds,
                 "wakeups_per_second": round(switches / args.seconds, 2),
                 "cpu_percent": round(100 * (cpu_after - cpu_before) / args.seconds, 3), "rss_kib": rss["VmRSS"]}

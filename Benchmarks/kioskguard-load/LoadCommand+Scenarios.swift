@@ -34,10 +34,11 @@ struct ThroughputCommand: ParsableCommand {
     }
 }
 
-/// Every terminal begins a session at once; the server's idle timeout (given here, configured
-/// by the caller) makes every lock due at the same moment. A lock's delay is its arrival minus
-/// (the moment its session.begin was written + the idle timeout): an upper bound on the daemon's
-/// lateness, since it includes the begin's transit and the lock's delivery.
+/// Every terminal begins a session at once, followed by a ping; the server's idle timeout (given
+/// here, configured by the caller) makes every lock due at about the same moment. A lock's delay
+/// is its arrival minus (the arrival of the pong that followed its session.begin + the idle
+/// timeout). The pong leaves right after the begin was handled, so this is the daemon's lateness
+/// from the moment the session's deadline was set, give or take one transit.
 struct LockDelayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lock-delay")
 
@@ -48,16 +49,26 @@ struct LockDelayCommand: ParsableCommand {
 
     func run() throws {
         let terminals = try connection.connectWithSessions()
+        let ping = Array("{\"type\":\"ping\",\"id\":\"begun\"}\n".utf8)
+        for index in terminals.sockets.indices { terminals.queue(ping, to: index) }
+        var begunAt = [ContinuousClock.Instant?](repeating: nil, count: terminals.sockets.count)
         var histogram = latencyHistogram()
         var locked = 0
         try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
+            if line.contains("\"pong\"") {
+                begunAt[index] = .now
+                return true
+            }
             guard line.contains("\"lock\"") else { return true }
-            guard let sent = terminals.drainedAt[index] else { throw LoadError("t\(index) was locked before its begin was written") }
-            _ = histogram.record(microseconds(.now - sent - .seconds(idleSeconds)))
+            guard let begun = begunAt[index] else { throw LoadError("t\(index) was locked before its begin was answered") }
+            _ = histogram.record(microseconds(.now - begun - .seconds(idleSeconds)))
             locked += 1
             return locked < terminals.sockets.count
         }
-        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \(percentileFields(histogram))}")
+        // How far apart the deadlines fell: the daemon sets each as it handles the begin.
+        let begun = begunAt.compactMap { $0 }
+        let spread = Double(microseconds(begun.max()! - begun.min()!)) / 1000
+        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \(percentileFields(histogram))}")
     }
 }
 

@@ -43,7 +43,7 @@ public struct ConfigurationLoader: Sendable {
             do {
                 texts.append((file, try FileSystem.readText(file, limit: Self.maxFileSize)))
             } catch {
-                throw ConfigurationError(file: file, line: 0, key: "", message: error.description)
+                throw ConfigurationError(file: file, line: 0, key: "", message: error.reason)
             }
         }
         return try load(texts: texts)

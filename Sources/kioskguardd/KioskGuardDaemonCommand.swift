@@ -49,6 +49,8 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         let target = configuration.daemon.logTarget
         let useJournal = target == .journal || (target == .auto && JournalWriter.isJournalAvailable)
         LoggingSystem.bootstrap { _ in useJournal ? JournalLogHandler() as any LogHandler : StderrLogHandler() as any LogHandler }
+        // Journal entries are written from their own thread; the last ones must be out before exit.
+        defer { JournalQueue.shared.flush() }
         let logger = Logger(label: "kioskguardd")
         if configuration.isBuiltInDefault {
             logger.notice("no configuration file at \(ConfigurationLoader.defaultPath): running on built-in defaults, one terminal 'default' admitting uid \(getuid())")

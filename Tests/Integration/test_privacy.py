@@ -3,9 +3,9 @@
 entry, state file, outbox row, alert body or stderr output. conftest.py also scans the journal of
 the whole run for 12-digit runs."""
 import json
-import subprocess
+import time
 
-from conftest import unique
+from conftest import daemon_journal_export, unique
 from hotline import alerting_daemon
 
 
@@ -20,6 +20,7 @@ def canary_id(seed: int) -> str:
 
 
 def test_canaries_reach_no_journal_entry_state_file_alert_or_stderr(daemons, journal, workdir, hotline):
+    since = int(time.time()) - 1
     name, other = unique(), unique()
     ids = [canary_id(seed) for seed in (31012995421, 28028612347, 17121980555, 40404040404, 12345678901)]
     account, holder = "FI2112345600000785", "Maija Meikäläinen"
@@ -57,7 +58,7 @@ def test_canaries_reach_no_journal_entry_state_file_alert_or_stderr(daemons, jou
     bodies = b"".join(request.body for request in hotline.wait_for(lambda requests: requests))
     assert alert.encode() in bodies
     daemon.stop()
-    export = subprocess.run(["journalctl", "-o", "export", "SYSLOG_IDENTIFIER=kioskguardd"], capture_output=True).stdout
+    export = daemon_journal_export(since)
     for canary in [*ids, account, "Maija", "Meikäläinen"]:
         assert canary.encode() not in export, canary
         assert canary.encode() not in bodies, canary

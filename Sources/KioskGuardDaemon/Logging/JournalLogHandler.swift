@@ -4,9 +4,10 @@ import Systemd
 /// A swift-log handler writing structured journal entries with `sd_journal_sendv`: the message,
 /// `PRIORITY`, `SYSLOG_IDENTIFIER`, `CODE_FILE`/`CODE_LINE`/`CODE_FUNC`, and every metadata key
 /// as a field. Keys that are not valid journal field names are dropped here, deliberately and
-/// countably, because journald would drop them silently. An entry journald does not take (it
-/// stopped or restarts) goes to stderr in `StderrLogHandler`'s form instead of being lost; the
-/// next entry tries the journal again, so logging returns there as soon as journald does.
+/// countably, because journald would drop them silently. Entries are written by `JournalQueue`'s
+/// thread, off the event loop. An entry journald does not take (it stopped or restarts) goes to
+/// stderr in `StderrLogHandler`'s form instead of being lost; the next entry tries the journal
+/// again, so logging returns there as soon as journald does.
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
@@ -25,22 +26,24 @@ public struct JournalLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [(name: String, value: String)] = [
-            ("MESSAGE", event.message.description),
-            ("PRIORITY", String(event.level.syslogPriority)),
-            ("SYSLOG_IDENTIFIER", identifier),
-            ("CODE_FILE", event.file),
-            ("CODE_LINE", String(event.line)),
-            ("CODE_FUNC", event.function),
+        let message = event.message.description
+        var fields = [
+            JournalEntryField(name: "MESSAGE", value: message),
+            JournalEntryField(name: "PRIORITY", value: String(event.level.syslogPriority)),
+            JournalEntryField(name: "SYSLOG_IDENTIFIER", value: identifier),
+            JournalEntryField(name: "CODE_FILE", value: event.file),
+            JournalEntryField(name: "CODE_LINE", value: String(event.line)),
+            JournalEntryField(name: "CODE_FUNC", value: event.function),
         ]
+        var stderrFields: [(String, String)] = []
         for (key, value) in merged(event.metadata) where JournalField.isValidName(key) {
-            fields.append((key, value.description))
+            fields.append(JournalEntryField(name: key, value: value.description))
+            stderrFields.append((key, value.description))
         }
-        if JournalWriter.send(fields) < 0 {
-            var fallback = StderrLogHandler()
-            fallback.metadata = metadata
-            fallback.metadataProvider = metadataProvider
-            fallback.log(event: event)
+        let priority = event.level.syslogPriority
+        let fallback = stderrFields
+        JournalQueue.shared.send(fields) {
+            StderrLogHandler.write(priority: priority, message: message, fields: fallback)
         }
     }
 

@@ -22,14 +22,19 @@ public struct StderrLogHandler: LogHandler {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
         if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
-        var line = "<\(event.level.syslogPriority)>\(Self.oneLine(event.message.description))"
-        for key in all.keys.sorted() {
-            line += " \(key)=\(Self.oneLine(all[key]!.description))"
+        Self.write(priority: event.level.syslogPriority, message: event.message.description, fields: all.map { ($0.key, $0.value.description) })
+    }
+
+    /// Writes one record: `<priority>message KEY=value …`, keys sorted.
+    static func write(priority: Int, message: String, fields: [(String, String)]) {
+        var line = "<\(priority)>\(oneLine(message))"
+        for (key, value) in fields.sorted(by: { $0.0 < $1.0 }) {
+            line += " \(key)=\(oneLine(value))"
         }
         line += "\n"
         // One write(2) per record, so concurrent records never interleave within a line.
         var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     /// Newlines and other control characters would split or forge lines; they are escaped.
