@@ -261,7 +261,8 @@ def test_the_wall_clock_stepped_an_hour_each_way_causes_no_spurious_or_missed_lo
         warned = time.monotonic() - began
         assert client.next_message() == {"type": "lock", "session": f"s{step}", "reason": "idle"}
         locked = time.monotonic() - began
-        assert 3.5 < warned < 5.0 and 5.5 < locked < 7.0, f"step {step}: warned after {warned:.2f} s, locked after {locked:.2f} s"
+        # Due at 4 s and 6 s: never early (a spurious lock), and late by 2 s at most (a missed one).
+        assert 3.5 < warned < 6.0 and 5.5 < locked < 8.0, f"step {step}: warned after {warned:.2f} s, locked after {locked:.2f} s"
         assert daemon.control("alerts.test")["ok"]
         request = hotline.wait_for(lambda requests: len(requests) == alerts)[-1]
         seen = datetime.datetime.fromisoformat(request.json["time"].replace("Z", "+00:00")).timestamp()

@@ -46,8 +46,8 @@ def hostile_beside_victim(daemons):
 
 def assert_victim_unharmed(daemon, client, journal):
     """The victim's app got its warning and its lock, the journal shows the lock 4 s after the
-    session began, as the policy says (within a second: a deadline for correctness, not a
-    benchmark), and the daemon's memory stayed bounded."""
+    session began, as the policy says (not early; late by 2 s at most, a generous deadline for
+    correctness, not a benchmark), and the daemon's memory stayed bounded."""
     assert peak_memory_kib(daemon) < MEMORY_BOUND_KIB
     assert client.next_message()["type"] == "warn"
     assert client.next_message() == {"type": "lock", "session": "s-victim", "reason": "idle"}
@@ -55,7 +55,7 @@ def assert_victim_unharmed(daemon, client, journal):
     locked = journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=client.terminal)
     delay = (int(locked["__REALTIME_TIMESTAMP"]) - int(begun["__REALTIME_TIMESTAMP"])) / 1e6
     # Journal timestamps are when journald received each entry: a few ms either way.
-    assert 3.9 <= delay < 5.0, f"the victim's session locked {delay:.3f} s after it began, not 4 s"
+    assert 3.9 <= delay < 6.0, f"the victim's session locked {delay:.3f} s after it began, not 4 s"
 
 
 def peak_memory_kib(daemon):
