@@ -31,7 +31,6 @@ for target in "${targets[@]}"; do
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' ".build-fuzz/$target.log" | grep -o '[0-9]*$' || echo 0)
     # Keep only inputs that add coverage to the committed corpus.
     KIOSKGUARD_FUZZ_TARGET="$target" "$binary" -merge=1 "$corpus" "$work" >>".build-fuzz/$target.log" 2>&1 || true
-
     echo "$target: ${elapsed} s on one core, $runs inputs, exit $status, crash reproducers in $crashes: $(ls "$crashes" | wc -l)"
     [ "$status" -eq 0 ] || failed=1
 done
