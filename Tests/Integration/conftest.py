@@ -97,6 +97,10 @@ class JournalFollower:
         assert len(found) >= count, f"only {len(found)} of {count} journal entries with {fields} within {timeout}s"
         return found
 
+    def read_until(self, predicate, timeout=DEADLINE):
+        """Reads entries until `predicate(entry)` holds for one read, or the timeout passes."""
+        return self._read_until(predicate, time.monotonic() + timeout)
+
     def matching(self, **fields):
         return [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())]
 

@@ -27,23 +27,14 @@ public struct JournalLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let message = event.message.description
-        var fields = [
-            JournalEntryField(name: "MESSAGE", value: message),
-            JournalEntryField(name: "PRIORITY", value: String(event.level.syslogPriority)),
-            JournalEntryField(name: "SYSLOG_IDENTIFIER", value: identifier),
-            JournalEntryField(name: "CODE_FILE", value: event.file),
-            JournalEntryField(name: "CODE_LINE", value: String(event.line)),
-            JournalEntryField(name: "CODE_FUNC", value: event.function),
-        ]
-        var stderrFields: [(String, String)] = []
-        for (key, value) in merged(event.metadata) where JournalField.isValidName(key) {
-            fields.append(JournalEntryField(name: key, value: value.description))
-            stderrFields.append((key, value.description))
-        }
         let priority = event.level.syslogPriority
-        let fallback = stderrFields
+        let metadata = merged(event.metadata).filter { JournalField.isValidName($0.key) }.map { ($0.key, $0.value.description) }
+        let fields: [(name: String, value: String)] = [
+            ("MESSAGE", message), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier),
+            ("CODE_FILE", event.file), ("CODE_LINE", String(event.line)), ("CODE_FUNC", event.function),
+        ] + metadata
         JournalQueue.shared.send(fields) {
-            StderrLogHandler.write(priority: priority, message: message, fields: fallback)
+            StderrLogHandler.write(priority: priority, message: message, fields: metadata)
         }
     }
 

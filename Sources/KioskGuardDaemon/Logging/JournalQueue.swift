@@ -18,9 +18,9 @@ public final class JournalQueue: Sendable {
     private let waiting = Atomic<Int>(0)
 
     /// Queues one entry; `undelivered` runs (on the queue's thread) if journald does not take it.
-    func send(_ fields: [JournalEntryField], undelivered: @escaping @Sendable () -> Void) {
+    func send(_ fields: [(name: String, value: String)], undelivered: @escaping @Sendable () -> Void) {
         let write: @Sendable () -> Void = { [self] in
-            if JournalWriter.send(fields.map { ($0.name, $0.value) }) < 0 { undelivered() }
+            if JournalWriter.send(fields) < 0 { undelivered() }
             waiting.subtract(1, ordering: .relaxed)
         }
         if waiting.add(1, ordering: .relaxed).newValue > Self.limit {
@@ -34,10 +34,4 @@ public final class JournalQueue: Sendable {
     public func flush() {
         queue.sync {}
     }
-}
-
-/// One `NAME=value` field of a journal entry.
-struct JournalEntryField: Sendable {
-    var name: String
-    var value: String
 }
