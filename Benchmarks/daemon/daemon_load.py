@@ -19,7 +19,9 @@ lock-delay: N sessions begun together with idle_timeout 5s and no warning, each 
 a ping; each lock's delay is its arrival minus (the arrival of that pong + 5 s): the daemon's
 lateness from the moment it set the deadline, give or take one transit. Reports p50,
 p99, p99.9 and max, and the physical floor measured in the same run by
-Benchmarks/baseline/fanout_write.c: N times one write(2) of a lock line, one per socket.
+Benchmarks/baseline/fanout_write.c: N times one write(2) of a lock line, one per socket. From that
+cost per write, floor_p99_ms is the p99 a server doing nothing but writing locks one after another
+would reach on this run's deadlines: where deadlines clump, the last of a clump waits for the rest.
 
 step-rtt: N terminals each ask step.request --requests times, one at a time; the round trip from
 writing the request to reading its step.decision. Reports p50, p99, p99.9 and max.
@@ -173,18 +175,19 @@ def drive_activity(args, directory, pid):
 
 
 def lock_delay(args, directory):
-    daemon = start_daemon(directory, args.sessions, {"idle_timeout": "5s", "warn_before": "0s", "lock_confirm_timeout": "1min"},
-                          args.binary, args.log_target)
-    try:
-        result = load(directory, "lock-delay", "--terminals", str(args.sessions), "--idle-seconds", "5")
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait()
-    # The physical floor: one write(2) of a lock line to each of N sockets, in C, in this run
-    # (at most 9,000 socket pairs fit the descriptor limit; the cost per write is what counts).
+    # The physical floor first: one write(2) of a lock line to each of N sockets, in C, in this
+    # run (at most 9,000 socket pairs fit the descriptor limit; the cost per write is what counts).
     fanout = directory / "fanout_write"
     subprocess.run(["cc", "-O2", "-o", str(fanout), str(ROOT / "Benchmarks" / "baseline" / "fanout_write.c")], check=True)
     floor = json.loads(subprocess.run([str(fanout), str(min(args.sessions, 9000))], capture_output=True, text=True, check=True).stdout)
+    daemon = start_daemon(directory, args.sessions, {"idle_timeout": "5s", "warn_before": "0s", "lock_confirm_timeout": "1min"},
+                          args.binary, args.log_target)
+    try:
+        result = load(directory, "lock-delay", "--terminals", str(args.sessions), "--idle-seconds", "5",
+                      "--write-microseconds", str(floor["microseconds_per_write"]))
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
     result["baseline_microseconds_per_write"] = floor["microseconds_per_write"]
     result["baseline_floor_ms"] = round(floor["microseconds_per_write"] * args.sessions / 1000, 2)
     return result

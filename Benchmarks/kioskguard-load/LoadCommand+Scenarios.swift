@@ -47,6 +47,9 @@ struct LockDelayCommand: ParsableCommand {
     @Option(help: "The server's idle_timeout, in seconds (with warn_before 0).")
     var idleSeconds = 5
 
+    @Option(help: "The cost of one lock write in microseconds (Benchmarks/baseline/fanout_write.c), for this run's floor.")
+    var writeMicroseconds: Double?
+
     func run() throws {
         let terminals = try connection.connectWithSessions()
         let ping = Array("{\"type\":\"ping\",\"id\":\"begun\"}\n".utf8)
@@ -68,7 +71,23 @@ struct LockDelayCommand: ParsableCommand {
         // How far apart the deadlines fell: the daemon sets each as it handles the begin.
         let begun = begunAt.compactMap { $0 }
         let spread = Double(microseconds(begun.max()! - begun.min()!)) / 1000
-        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \(percentileFields(histogram))}")
+        let floor = writeMicroseconds.map { ", \"floor_p99_ms\": \(Self.floorP99(deadlines: begun, writeMicroseconds: $0))" } ?? ""
+        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \(percentileFields(histogram))\(floor)}")
+    }
+
+    /// The p99 delay a server would reach on these deadlines if it did nothing but write each
+    /// lock, one after another, at the measured cost of a bare write(2): when deadlines clump,
+    /// the later ones in a clump must wait for the writes before them, whatever the server.
+    static func floorP99(deadlines: [ContinuousClock.Instant], writeMicroseconds: Double) -> Double {
+        let start = deadlines.min()!
+        var free = 0.0
+        var delays: [Double] = []
+        for deadline in deadlines.map({ Double(microseconds($0 - start)) }).sorted() {
+            free = max(free, deadline) + writeMicroseconds
+            delays.append(free - deadline)
+        }
+        delays.sort()
+        return delays[Int(Double(delays.count - 1) * 0.99)].rounded() / 1000
     }
 }
 

@@ -23,7 +23,8 @@ extension FuzzTarget {
     /// The input is a byte stream from a kiosk app. Checks: framing it whole and framing it as it
     /// arrives in pieces of at most 143 bytes find the same lines; every line decodes the same way
     /// twice; an accepted line is within the limits; a refusal has a message that echoes no
-    /// ID-number-like digit run.
+    /// ID-number-like digit run; a line accepted with or without the canonical-activity shortcut
+    /// decodes the same when a space after its brace sends it through the general reader.
     static func eventCodec(_ input: UnsafeRawBufferPointer) {
         let framer = LineFramer(maxLineLength: limits.maxLineLength)
         let whole = lines(of: input, framer: framer, pieceSize: input.count)
@@ -34,6 +35,7 @@ extension FuzzTarget {
             guard case .line(let bytes) = line else { continue }
             let first = eventLines.decode(bytes), second = eventLines.decode(bytes)
             fuzzCheck(first == second, "decoding the same line twice differs")
+            checkShortcut(bytes, decoded: first)
             switch first {
             case .success(let message): checkLimits(message)
             case .failure(let error):
@@ -74,6 +76,14 @@ extension FuzzTarget {
             }
         }
         return found
+    }
+
+    private static func checkShortcut(_ line: [UInt8], decoded: Result<InboundMessage, EventError>) {
+        guard line.first == UInt8(ascii: "{"), line.count < limits.maxLineLength else { return }
+        let spaced = eventLines.decode([UInt8(ascii: "{"), UInt8(ascii: " ")] + line.dropFirst())
+        // Refusals may name byte offsets, which the space moves; acceptances must be identical.
+        if case .failure = decoded, case .failure = spaced { return }
+        fuzzCheck(decoded == spaced, "a line and the same line spaced out decode differently")
     }
 
     private static func checkLimits(_ message: InboundMessage) {

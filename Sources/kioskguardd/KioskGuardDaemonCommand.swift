@@ -55,7 +55,7 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         if configuration.isBuiltInDefault {
             logger.notice("no configuration file at \(ConfigurationLoader.defaultPath): running on built-in defaults, one terminal 'default' admitting uid \(getuid())")
         }
-        let daemon = GuardDaemon(configuration: configuration, loader: loader, configurationPath: config, environment: environment, logger: logger)
+        let daemon = GuardDaemon(configuration: configuration, loader: loader, configurationPath: config, environment: environment, logger: logger, logsToJournal: useJournal)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))

@@ -84,10 +84,13 @@ public final class EngineHost {
         execute(engine.disconnect(terminal, at: clock.now()))
     }
 
-    /// An event from `terminal`'s app. Replies are written but not flushed: the connection
-    /// flushes once per read batch.
-    public func handle(_ event: KioskEvent, requestID: RequestID?, from terminal: TerminalID) {
-        execute(engine.handle(event, requestID: requestID, from: terminal, at: clock.now()), flush: false)
+    /// The time now, from the host's clock.
+    public func now() -> Moment { clock.now() }
+
+    /// An event from `terminal`'s app that arrived at `moment` (events read together share one
+    /// clock reading). Replies are written but not flushed: the connection flushes once per read.
+    public func handle(_ event: KioskEvent, requestID: RequestID?, from terminal: TerminalID, at moment: Moment) {
+        execute(engine.handle(event, requestID: requestID, from: terminal, at: moment), flush: false)
     }
 
     /// What the watched card reader of terminal `name` saw. Its card rules outrank the app's.

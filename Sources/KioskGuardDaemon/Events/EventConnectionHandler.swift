@@ -152,6 +152,8 @@ final class EventConnectionHandler: ChannelInboundHandler {
     private func processBufferedLines(_ context: ChannelHandlerContext) {
         // A fully consumed buffer is released, so a busy connection holds only its partial line.
         defer { if buffer?.readableBytes == 0 { buffer = nil } }
+        // The lines of one read arrived together, so one clock reading times them all.
+        var arrival: Moment?
         while var current = buffer, current.readableBytes > 0 {
             let frame = current.withUnsafeReadableBytes { framer.frame($0) }
             switch frame {
@@ -174,7 +176,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
                 buffer = current
                 if content.isEmpty { continue }
                 switch result {
-                case .success(let message): dispatch(message, context)
+                case .success(let message): dispatch(message, arrival: &arrival, context)
                 case .failure(let error): reply(.error(error), context, closing: error.closesConnection)
                 }
                 if case .closed = state { return }
@@ -182,7 +184,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func dispatch(_ message: InboundMessage, _ context: ChannelHandlerContext) {
+    private func dispatch(_ message: InboundMessage, arrival: inout Moment?, _ context: ChannelHandlerContext) {
         switch state {
         case .awaitingHello(let peer):
             switch Handshake.hello(from: message) {
@@ -191,7 +193,10 @@ final class EventConnectionHandler: ChannelInboundHandler {
             }
         case .bound(let terminal, _):
             switch message.body {
-            case .event(let event): host.handle(event, requestID: message.id, from: terminal)
+            case .event(let event):
+                let moment = arrival ?? host.now()
+                arrival = moment
+                host.handle(event, requestID: message.id, from: terminal, at: moment)
             case .ping: reply(.pong(id: message.id), context)
             case .hello: reply(.error(EventError(.badField, "this connection is already bound to a terminal", requestID: message.id)), context)
             }

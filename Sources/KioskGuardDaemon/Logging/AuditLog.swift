@@ -8,55 +8,68 @@ public import Systemd
 public struct AuditLog: Sendable {
     /// The logger the records go through (journal or stderr).
     public let logger: Logger
+    /// Whether records are built on the journal's writer thread rather than by the caller.
+    private let buildsOnJournalThread: Bool
 
-    /// An audit log over `logger`.
-    public init(logger: Logger) {
+    /// An audit log over `logger`. With `buildsOnJournalThread` (for a journal logger), the
+    /// event loop only queues what happened: building an entry costs it as much as the lock it
+    /// records, and thousands of deadlines may fall together.
+    public init(logger: Logger, buildsOnJournalThread: Bool = false) {
         self.logger = logger
+        self.buildsOnJournalThread = buildsOnJournalThread
+    }
+
+    private func emit(_ build: @escaping @Sendable () -> Void) {
+        if buildsOnJournalThread { JournalQueue.shared.perform(build) } else { build() }
     }
 
     /// Records a session or terminal state change.
     public func record(_ record: AuditRecord, peer: PeerCredentials? = nil, file: String = #fileID, function: String = #function, line: UInt = #line) {
-        var metadata: Logger.Metadata = [
-            JournalFields.messageID: .string(record.event.messageID),
-            JournalFields.event: .string(record.event.rawValue),
-            JournalFields.terminal: .string(record.terminal),
-        ]
-        metadata[JournalFields.session] = record.session.map { .string($0.rawValue) }
-        metadata[JournalFields.subject] = record.subject.map { .string($0.description) }
-        metadata[JournalFields.account] = record.account.map { .string($0.description) }
-        metadata[JournalFields.state] = record.state.map { .string($0.rawValue) }
-        metadata[JournalFields.reason] = record.reason.map { .string($0) }
-        metadata[JournalFields.step] = record.step.map { .string($0.rawValue) }
-        metadata[JournalFields.decision] = record.decision.map { .string($0.rawValue) }
-        if let peer {
-            metadata[JournalFields.peerUID] = .string(String(peer.uid))
-            metadata[JournalFields.peerPID] = .string(String(peer.pid))
+        emit { [logger] in
+            var metadata: Logger.Metadata = [
+                JournalFields.messageID: .string(record.event.messageID),
+                JournalFields.event: .string(record.event.rawValue),
+                JournalFields.terminal: .string(record.terminal),
+            ]
+            metadata[JournalFields.session] = record.session.map { .string($0.rawValue) }
+            metadata[JournalFields.subject] = record.subject.map { .string($0.description) }
+            metadata[JournalFields.account] = record.account.map { .string($0.description) }
+            metadata[JournalFields.state] = record.state.map { .string($0.rawValue) }
+            metadata[JournalFields.reason] = record.reason.map { .string($0) }
+            metadata[JournalFields.step] = record.step.map { .string($0.rawValue) }
+            metadata[JournalFields.decision] = record.decision.map { .string($0.rawValue) }
+            if let peer {
+                metadata[JournalFields.peerUID] = .string(String(peer.uid))
+                metadata[JournalFields.peerPID] = .string(String(peer.pid))
+            }
+            logger.log(level: Self.level(of: record), "\(Self.sentence(record))", metadata: metadata, file: file, function: function, line: line)
         }
-        logger.log(level: Self.level(of: record), "\(Self.sentence(record))", metadata: metadata, file: file, function: function, line: line)
     }
 
     /// Records an anomaly.
     public func anomaly(_ anomaly: Anomaly, file: String = #fileID, function: String = #function, line: UInt = #line) {
-        var metadata: Logger.Metadata = [
-            JournalFields.messageID: .string(AuditEvent.anomaly.messageID),
-            JournalFields.event: .string(AuditEvent.anomaly.rawValue),
-            JournalFields.anomaly: .string(anomaly.kind.rawValue),
-            JournalFields.severity: .string(anomaly.severity.rawValue),
-        ]
-        metadata[JournalFields.terminal] = anomaly.terminal.map { .string($0) }
-        metadata[JournalFields.session] = anomaly.session.map { .string($0.rawValue) }
-        metadata[JournalFields.subject] = anomaly.subject.map { .string($0.description) }
-        metadata[JournalFields.account] = anomaly.account.map { .string($0.description) }
-        metadata[JournalFields.reason] = anomaly.reason.map { .string($0) }
-        var detailValues: [String: [String]] = [:]
-        for detail in anomaly.details { detailValues[detail.name, default: []].append(detail.value) }
-        for (name, values) in detailValues {
-            metadata[JournalFields.detailPrefix + name.uppercased()] = .string(values.joined(separator: ", "))
+        emit { [logger] in
+            var metadata: Logger.Metadata = [
+                JournalFields.messageID: .string(AuditEvent.anomaly.messageID),
+                JournalFields.event: .string(AuditEvent.anomaly.rawValue),
+                JournalFields.anomaly: .string(anomaly.kind.rawValue),
+                JournalFields.severity: .string(anomaly.severity.rawValue),
+            ]
+            metadata[JournalFields.terminal] = anomaly.terminal.map { .string($0) }
+            metadata[JournalFields.session] = anomaly.session.map { .string($0.rawValue) }
+            metadata[JournalFields.subject] = anomaly.subject.map { .string($0.description) }
+            metadata[JournalFields.account] = anomaly.account.map { .string($0.description) }
+            metadata[JournalFields.reason] = anomaly.reason.map { .string($0) }
+            var detailValues: [String: [String]] = [:]
+            for detail in anomaly.details { detailValues[detail.name, default: []].append(detail.value) }
+            for (name, values) in detailValues {
+                metadata[JournalFields.detailPrefix + name.uppercased()] = .string(values.joined(separator: ", "))
+            }
+            let place = [anomaly.terminal, anomaly.session?.rawValue].compactMap { $0 }.joined(separator: "/")
+            logger.log(level: Self.level(of: anomaly.severity),
+                       "anomaly \(anomaly.kind.rawValue) (\(anomaly.severity.rawValue))\(place.isEmpty ? "" : " on \(place)")",
+                       metadata: metadata, file: file, function: function, line: line)
         }
-        let place = [anomaly.terminal, anomaly.session?.rawValue].compactMap { $0 }.joined(separator: "/")
-        logger.log(level: Self.level(of: anomaly.severity),
-                   "anomaly \(anomaly.kind.rawValue) (\(anomaly.severity.rawValue))\(place.isEmpty ? "" : " on \(place)")",
-                   metadata: metadata, file: file, function: function, line: line)
     }
 
     /// Records one of the daemon's own events.
@@ -64,10 +77,12 @@ public struct AuditLog: Sendable {
         _ event: AuditEvent, _ message: String, level: Logger.Level = .notice, fields: Logger.Metadata = [:],
         file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        var metadata = fields
-        metadata[JournalFields.messageID] = .string(event.messageID)
-        metadata[JournalFields.event] = .string(event.rawValue)
-        logger.log(level: level, "\(message)", metadata: metadata, file: file, function: function, line: line)
+        emit { [logger] in
+            var metadata = fields
+            metadata[JournalFields.messageID] = .string(event.messageID)
+            metadata[JournalFields.event] = .string(event.rawValue)
+            logger.log(level: level, "\(message)", metadata: metadata, file: file, function: function, line: line)
+        }
     }
 
     static func level(of record: AuditRecord) -> Logger.Level {

@@ -39,8 +39,11 @@ public struct JournalLogHandler: LogHandler {
     }
 
     private func merged(_ explicit: Logger.Metadata?) -> Logger.Metadata {
+        let provided = metadataProvider?.get()
+        // The daemon's records carry all their fields themselves: no copy, no rehashing.
+        if metadata.isEmpty, provided?.isEmpty ?? true { return explicit ?? [:] }
         var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
+        if let provided { all.merge(provided) { _, new in new } }
         if let explicit { all.merge(explicit) { _, new in new } }
         return all
     }

@@ -21,13 +21,17 @@ public struct GuardDaemon: Service {
     private let environment: [String: String]
     private let audit: AuditLog
 
-    /// A daemon for `configuration`, loaded by `loader` from `configurationPath` (for reloads).
-    public init(configuration: DaemonConfiguration, loader: ConfigurationLoader, configurationPath: String?, environment: [String: String], logger: Logger) {
+    /// A daemon for `configuration`, loaded by `loader` from `configurationPath` (for reloads),
+    /// logging through `logger`, which writes to the journal when `logsToJournal`.
+    public init(
+        configuration: DaemonConfiguration, loader: ConfigurationLoader, configurationPath: String?, environment: [String: String],
+        logger: Logger, logsToJournal: Bool
+    ) {
         self.configuration = configuration
         self.loader = loader
         self.configurationPath = configurationPath
         self.environment = environment
-        self.audit = AuditLog(logger: logger)
+        self.audit = AuditLog(logger: logger, buildsOnJournalThread: logsToJournal)
     }
 
     public func run() async throws {
@@ -198,6 +202,10 @@ public struct GuardDaemon: Service {
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
+            // NIO keeps each connection's last receive buffer for reuse. A kiosk app's lines fit
+            // in 512 bytes, so an idle terminal holds that rather than the default 2 KiB; a busy
+            // one grows it by doubling, up to 64 KiB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(makeHandler()) }
             }
