@@ -6,7 +6,8 @@ import Systemd
 /// costs some 20 µs an entry here, so when thousands of sessions lock at once, writing their
 /// records on the event loop would hold back every lock behind them. Entries queued while the
 /// thread is writing join its current batch, so a burst costs one wakeup, not one per entry.
-/// Up to `limit` items wait; beyond that the caller waits for the queue (backpressure), so
+/// Up to `limit` items wait; beyond that a caller waits until one is written (backpressure, one
+/// item at a time, so a producer faster than journald is slowed to its pace, not stopped), and
 /// memory stays bounded and no entry is dropped or reordered.
 public final class JournalQueue: Sendable {
     /// The process's queue: there is one journal connection per process.
@@ -31,6 +32,8 @@ public final class JournalQueue: Sendable {
     private let queue = DispatchQueue(label: "kioskguard.journal")
     private let onQueue = DispatchSpecificKey<Bool>()
     private let backlog = Mutex(Backlog())
+    /// One permit per item that may wait.
+    private let room = DispatchSemaphore(value: JournalQueue.limit)
 
     private init() {
         queue.setSpecific(key: onQueue, value: true)
@@ -49,23 +52,24 @@ public final class JournalQueue: Sendable {
     /// Runs `work`, which logs, on the queue's thread in the order of everything queued, so the
     /// caller does not spend its own time building the entries.
     func perform(_ work: @escaping @Sendable () -> Void) {
+        // Only the queue's thread frees room, so it never waits for any.
+        if DispatchQueue.getSpecific(key: onQueue) == true { return work() }
         enqueue(.work(work))
     }
 
-    /// Returns once every item queued so far was handled: before the process exits, and when
-    /// a caller is over the limit.
+    /// Returns once every item queued so far was handled: before the process exits.
     public func flush() {
         queue.sync {}
     }
 
     private func enqueue(_ item: Item) {
-        let (startDrain, overLimit) = backlog.withLock { backlog -> (Bool, Bool) in
+        room.wait()
+        let startDrain = backlog.withLock { backlog -> Bool in
             backlog.items.append(item)
             defer { backlog.draining = true }
-            return (!backlog.draining, backlog.items.count > Self.limit)
+            return !backlog.draining
         }
         if startDrain { queue.async { self.drain() } }
-        if overLimit { flush() }
     }
 
     private func drain() {
@@ -81,6 +85,7 @@ public final class JournalQueue: Sendable {
                 case .entry(let fields, let undelivered): if JournalWriter.send(fields) < 0 { undelivered() }
                 case .work(let work): work()
                 }
+                room.signal()
             }
         }
     }
