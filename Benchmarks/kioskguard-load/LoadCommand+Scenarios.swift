@@ -47,32 +47,52 @@ struct LockDelayCommand: ParsableCommand {
     @Option(help: "The server's idle_timeout, in seconds (with warn_before 0).")
     var idleSeconds = 5
 
+    @Option(help: "Sessions begun per wave; the next wave goes out when this one's pongs are in.")
+    var wave = 100
+
     @Option(help: "The cost of one lock write in microseconds (Benchmarks/baseline/fanout_write.c), for this run's floor.")
     var writeMicroseconds: Double?
 
     func run() throws {
-        let terminals = try connection.connectWithSessions()
+        let terminals = try Terminals(path: connection.socket, count: connection.terminals)
+        let count = terminals.sockets.count
+        // Each begin is followed by a ping, and its pong is the base of that session's deadline.
+        // Begins go out in waves paced by the pongs, so this process reads every pong as it
+        // comes (a pong read late would hide lateness) while the deadlines still fall as densely
+        // as the server can begin sessions.
         let ping = Array("{\"type\":\"ping\",\"id\":\"begun\"}\n".utf8)
-        for index in terminals.sockets.indices { terminals.queue(ping, to: index) }
-        var begunAt = [ContinuousClock.Instant?](repeating: nil, count: terminals.sockets.count)
+        var nextToBegin = 0, pongsAwaited = 0
+        let beginWave = {
+            let end = min(nextToBegin + wave, count)
+            for index in nextToBegin..<end { terminals.queue(beginLine(index) + ping, to: index) }
+            pongsAwaited = end - nextToBegin
+            nextToBegin = end
+        }
+        beginWave()
+        var begunAt = [ContinuousClock.Instant?](repeating: nil, count: count)
         var histogram = latencyHistogram()
-        var locked = 0
+        var locked = 0, early = 0
         try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
             if line.contains("\"pong\"") {
                 begunAt[index] = .now
+                pongsAwaited -= 1
+                if pongsAwaited == 0 { beginWave() }
                 return true
             }
             guard line.contains("\"lock\"") else { return true }
             guard let begun = begunAt[index] else { throw LoadError("t\(index) was locked before its begin was answered") }
-            _ = histogram.record(microseconds(.now - begun - .seconds(idleSeconds)))
+            let delay = .now - begun - .seconds(idleSeconds)
+            // A lock before its deadline means the pong was read late: the measure's own error.
+            if delay < .zero { early += 1 }
+            _ = histogram.record(microseconds(delay))
             locked += 1
-            return locked < terminals.sockets.count
+            return locked < count
         }
         // How far apart the deadlines fell: the daemon sets each as it handles the begin.
         let begun = begunAt.compactMap { $0 }
         let spread = Double(microseconds(begun.max()! - begun.min()!)) / 1000
         let floor = writeMicroseconds.map { ", \"floor_p99_ms\": \(Self.floorP99(deadlines: begun, writeMicroseconds: $0))" } ?? ""
-        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \(percentileFields(histogram))\(floor)}")
+        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \"early_locks\": \(early), \(percentileFields(histogram))\(floor)}")
     }
 
     /// The p99 delay a server would reach on these deadlines if it did nothing but write each

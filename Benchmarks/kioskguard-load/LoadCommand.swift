@@ -30,11 +30,14 @@ struct ConnectionOptions: ParsableArguments {
     /// scenario's loop runs).
     func connectWithSessions() throws -> Terminals {
         let connected = try Terminals(path: socket, count: terminals)
-        for index in connected.sockets.indices {
-            connected.queue(Array("{\"type\":\"session.begin\",\"session\":\"s\(index)\",\"subject\":\"subject-\(index)\"}\n".utf8), to: index)
-        }
+        for index in connected.sockets.indices { connected.queue(beginLine(index), to: index) }
         return connected
     }
+}
+
+/// The line that begins session `s<index>` on terminal `t<index>`.
+func beginLine(_ index: Int) -> [UInt8] {
+    Array("{\"type\":\"session.begin\",\"session\":\"s\(index)\",\"subject\":\"subject-\(index)\"}\n".utf8)
 }
 
 /// Latencies in microseconds, up to a minute, three significant digits.
