@@ -72,6 +72,7 @@ struct LockDelayCommand: ParsableCommand {
         var begunAt = [ContinuousClock.Instant?](repeating: nil, count: count)
         var histogram = latencyHistogram()
         var locked = 0, early = 0
+        var earliest = Duration.zero
         try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
             if line.contains("\"pong\"") {
                 begunAt[index] = .now
@@ -84,6 +85,7 @@ struct LockDelayCommand: ParsableCommand {
             let delay = .now - begun - .seconds(idleSeconds)
             // A lock before its deadline means the pong was read late: the measure's own error.
             if delay < .zero { early += 1 }
+            earliest = min(earliest, delay)
             _ = histogram.record(microseconds(delay))
             locked += 1
             return locked < count
@@ -92,7 +94,7 @@ struct LockDelayCommand: ParsableCommand {
         let begun = begunAt.compactMap { $0 }
         let spread = Double(microseconds(begun.max()! - begun.min()!)) / 1000
         let floor = writeMicroseconds.map { ", \"floor_p99_ms\": \(Self.floorP99(deadlines: begun, writeMicroseconds: $0))" } ?? ""
-        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \"early_locks\": \(early), \(percentileFields(histogram))\(floor)}")
+        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \"early_locks\": \(early), \"earliest_ms\": \(Double(microseconds(.zero - earliest)) / 1000), \(percentileFields(histogram))\(floor)}")
     }
 
     /// The p99 delay a server would reach on these deadlines if it did nothing but write each

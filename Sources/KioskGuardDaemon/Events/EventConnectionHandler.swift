@@ -150,12 +150,17 @@ final class EventConnectionHandler: ChannelInboundHandler {
     // MARK: Lines
 
     private func processBufferedLines(_ context: ChannelHandlerContext) {
-        // A fully consumed buffer is released, so a busy connection holds only its partial line.
-        defer { if buffer?.readableBytes == 0 { buffer = nil } }
+        // The buffer is worked on as a local for the whole batch; only a partial line goes back.
+        guard var current = buffer else { return }
+        buffer = nil
         // The lines of one read arrived together, so one clock reading times them all.
         var arrival: Moment?
-        while var current = buffer, current.readableBytes > 0 {
-            let frame = current.withUnsafeReadableBytes { framer.frame($0) }
+        while current.readableBytes > 0 {
+            let (frame, decoded) = current.withUnsafeReadableBytes { bytes in
+                let frame = framer.frame(bytes)
+                guard case .line(let content, _) = frame, !content.isEmpty else { return (frame, nil as Result<InboundMessage, EventError>?) }
+                return (frame, decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[content])))
+            }
             switch frame {
             case .incomplete:
                 // Keep only the partial line, not the whole read buffer it is a slice of.
@@ -164,20 +169,19 @@ final class EventConnectionHandler: ChannelInboundHandler {
                     compact.writeImmutableBuffer(current)
                     current = compact
                 }
+                // Bytes read while this batch was dispatched (NIO does not re-enter; be safe).
+                if var arrived = buffer { current.writeBuffer(&arrived) }
                 buffer = current
                 return
             case .tooLong:
-                buffer = nil
                 fail(context, EventError(.lineTooLong, "a line may have at most \(framer.maxLineLength) bytes"))
                 return
-            case .line(let content, let consumed):
-                let result = current.withUnsafeReadableBytes { decoder.decode(UnsafeRawBufferPointer(rebasing: $0[content])) }
+            case .line(_, let consumed):
                 current.moveReaderIndex(forwardBy: consumed)
-                buffer = current
-                if content.isEmpty { continue }
-                switch result {
-                case .success(let message): dispatch(message, arrival: &arrival, context)
-                case .failure(let error): reply(.error(error), context, closing: error.closesConnection)
+                switch decoded {
+                case .success(let message)?: dispatch(message, arrival: &arrival, context)
+                case .failure(let error)?: reply(.error(error), context, closing: error.closesConnection)
+                case nil: continue
                 }
                 if case .closed = state { return }
             }
