@@ -87,7 +87,7 @@ SCENARIOS = [
 
 # What the tables cannot say by themselves: the limits found behind targets not met, with the
 # measurement that shows each (rerun them to check; they are facts of this machine and stack).
-LIMITS = """## Limits behind the targets not met
+LIMITS = """## Limits and caveats
 
 - **Idle wakeups**: the daemon schedules nothing periodic but the watchdog. The one wakeup a
   second left is libdispatch's worker-pool monitor (`_dispatch_workq_monitor_pools`, a 1 s timer
@@ -97,19 +97,20 @@ LIMITS = """## Limits behind the targets not met
 - **100,000 sessions**: this machine's descriptor limit is 20,000 (hard, and raising it needs
   CAP_SYS_RESOURCE, which the sandbox does not grant), so the lock and memory scenarios stop at
   18,000 connected terminals.
-- **Memory per session**: a session itself costs under 1 KiB (the row "beyond its connection");
-  the rest is its terminal's open connection (NIO's channel, pipeline and pooled receive buffer,
-  about 2.5 KiB). Kiosks keep one connection per terminal, so the two come together.
-- **Lock delay p99**: most locks leave within a millisecond of their deadline (p50); the p99 is
-  set by the moments the event loop does not get a core while journald, the journal writer and
-  the load generator share the two cores with it (`perf record -a` over a run shows the four
-  together using both cores for the length of the lock burst), and it varies from run to run
-  with them. The same contention delays the load generator: a pong it reads late moves that
-  session's measured deadline later, and the lock then shows up "early". The "floor p99" row is
-  what a server doing nothing but writing locks would reach on the same deadlines.
-- **Throughput ratio**: the C baseline splits lines from 1,000 sockets at 70 to 90 million
-  lines/s here (the issue expected about 12 million), so 10 % of it means 7 to 9 million
-  decoded and applied events/s from one event-loop thread.
+- **Memory per session**: a session costs some 350 bytes beyond its terminal's connection (the
+  row "beyond its connection"); the connection itself (NIO's channel, pipeline, handler and
+  pooled 512-byte receive buffer) costs some 2.6 KiB, measured as RSS with the terminals
+  connected minus RSS at start (raw results: `rss_connected_kib`). Kiosks keep one connection
+  per terminal, so counted together they stay near 2.9 KiB.
+- **Lock delay**: most locks leave within a fraction of a millisecond of their deadline; the
+  p99 moves from run to run with how the event loop, journald, the journal writer and the load
+  generator share the two cores during the lock burst. The generator's own delays show as
+  "early locks": `earliest ms` bounds how late it read a pong, and so the error of each delay.
+  The "floor p99" row is what a server doing nothing but writing locks would reach on the same
+  deadlines.
+- **Throughput ratio**: the C baseline splits lines from 1,000 sockets at 64 to 88 million
+  lines/s here (the issue expected about 12 million), and moves that much between runs, so the
+  ratio moves with it; the daemon's own events/s varies by a few percent.
 """
 
 
