@@ -19,9 +19,9 @@ lock-delay: N sessions begun as fast as the daemon takes them, with idle_timeout
 warning, each begin followed by a ping; begins go out in waves of 100, the next when the pongs of
 the last are in, so the generator reads each pong as it comes. Each lock's delay is its arrival
 minus (the arrival of that pong + 5 s): the daemon's lateness from the moment it set the deadline,
-give or take one transit; early_locks counts locks that came before that (their pong was read
-late). Reports p50,
-p99, p99.9 and max, and the physical floor measured in the same run by
+give or take one transit. early_locks counts locks that came before that (their pong was read
+late) and earliest_ms says by how much at most: the measure's own error. Reports p50, p99, p99.9
+and max, and the physical floor measured in the same run by
 Benchmarks/baseline/fanout_write.c: N times one write(2) of a lock line, one per socket. From that
 cost per write, floor_p99_ms is the p99 a server doing nothing but writing locks one after another
 would reach on this run's deadlines: where deadlines clump, the last of a clump waits for the rest.

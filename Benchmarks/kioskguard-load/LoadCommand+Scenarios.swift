@@ -34,9 +34,9 @@ struct ThroughputCommand: ParsableCommand {
     }
 }
 
-/// Every terminal begins a session at once, followed by a ping; the server's idle timeout (given
-/// here, configured by the caller) makes every lock due at about the same moment. A lock's delay
-/// is its arrival minus (the arrival of the pong that followed its session.begin + the idle
+/// Every terminal begins a session, followed by a ping, as fast as the server takes them; its idle
+/// timeout (given here, configured by the caller) makes the locks fall due as densely. A lock's
+/// delay is its arrival minus (the arrival of the pong that followed its session.begin + the idle
 /// timeout). The pong leaves right after the begin was handled, so this is the daemon's lateness
 /// from the moment the session's deadline was set, give or take one transit.
 struct LockDelayCommand: ParsableCommand {

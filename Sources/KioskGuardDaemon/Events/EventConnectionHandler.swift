@@ -169,7 +169,8 @@ final class EventConnectionHandler: ChannelInboundHandler {
                     compact.writeImmutableBuffer(current)
                     current = compact
                 }
-                // Bytes read while this batch was dispatched (NIO does not re-enter; be safe).
+                // Kept even though NIO delivers no read while this one is dispatched: should that
+                // change, bytes read meanwhile must follow the partial line, not replace it.
                 if var arrived = buffer { current.writeBuffer(&arrived) }
                 buffer = current
                 return
