@@ -4,6 +4,7 @@
 // The target graph is the architecture (see docs/architecture.md):
 //   KioskGuardCore      pure domain: sessions, rules, anomalies, pseudonyms; no I/O
 //   KioskGuardProtocol  the wire: event protocol v1 and control protocol, framing, limits
+//   KioskGuardFraming   the line framing as a NIO decoder, shared by the daemon and the client
 //   KioskGuardTesting   test doubles: a manual clock and an engine harness
 //   KioskGuardConfiguration  the TOML configuration: reading, validating, defaults
 //   CSystemd / Systemd  libsystemd through a small C shim, and its Swift wrapper
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
@@ -47,6 +49,11 @@ let package = Package(
         .target(
             name: "KioskGuardProtocol",
             dependencies: ["KioskGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KioskGuardFraming",
+            dependencies: ["KioskGuardProtocol", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -85,12 +92,16 @@ let package = Package(
             dependencies: [
                 "KioskGuardCore",
                 "KioskGuardProtocol",
+                "KioskGuardFraming",
                 "KioskGuardConfiguration",
                 "Systemd",
                 "CSystemd",
                 "CKioskGuardShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -110,6 +121,7 @@ let package = Package(
             name: "KioskGuardClient",
             dependencies: [
                 "KioskGuardProtocol",
+                "KioskGuardFraming",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -119,6 +131,7 @@ let package = Package(
             name: "kioskguardd",
             dependencies: [
                 "KioskGuardDaemon",
+                "KioskGuardProtocol",
                 "KioskGuardConfiguration",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
@@ -133,6 +146,7 @@ let package = Package(
                 "KioskGuardProtocol",
                 "KioskGuardConfiguration",
                 "KioskGuardReview",
+                "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -182,6 +196,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "KioskGuardFramingTests",
+            dependencies: ["KioskGuardFraming", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KioskGuardConfigurationTests",
             dependencies: ["KioskGuardConfiguration", "KioskGuardCore"],
             swiftSettings: swiftSettings
@@ -193,7 +212,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KioskGuardDaemonTests",
-            dependencies: ["KioskGuardDaemon", "KioskGuardConfiguration", "KioskGuardCore", "KioskGuardProtocol"],
+            dependencies: [
+                "KioskGuardDaemon", "KioskGuardConfiguration", "KioskGuardCore", "KioskGuardProtocol", "KioskGuardFraming", "KioskGuardTesting", "Systemd",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 output=${1:-out}
-version=${KIOSKGUARD_VERSION:-0.1.0}
+version=${KIOSKGUARD_VERSION:-$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/KioskGuardProtocol/KioskGuardVersion.swift)}
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -1,3 +1,4 @@
+import KioskGuardFraming
 public import NIOCore
 public import NIOPosix
 
@@ -24,10 +25,10 @@ public actor KioskGuardConnection {
     public static func connect(
         path: String, terminal: String, client: String? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> KioskGuardConnection {
-        let framer = LineFramer(maxLineLength: ProtocolLimits().maxLineLength)
+        let maxLineLength = ProtocolLimits().maxLineLength
         let asyncChannel = try await ClientBootstrap(group: group).connect(unixDomainSocketPath: path) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(framer: framer)))
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: maxLineLength)))
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
@@ -106,26 +107,4 @@ public enum KioskGuardClientError: Error, Hashable, Sendable {
     case refused(DaemonMessage)
     /// The connection closed.
     case closed
-}
-
-/// Splits the daemon's byte stream into lines.
-struct LineDecoder: NIOSingleStepByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-    let framer: LineFramer
-
-    mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
-        let frame = buffer.withUnsafeReadableBytes { framer.frame($0) }
-        switch frame {
-        case .incomplete: return nil
-        case .tooLong: throw KioskGuardClientError.closed
-        case .line(let content, let consumed):
-            let line = buffer.getSlice(at: buffer.readerIndex + content.lowerBound, length: content.count)
-            buffer.moveReaderIndex(forwardBy: consumed)
-            return line
-        }
-    }
-
-    mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
-        try decode(buffer: &buffer)
-    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KioskGuardProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +12,14 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskguardctl",
         abstract: "Inspect and act on kioskguardd, and review what it recorded.",
-        discussion: "Exit codes: 0 ok, 1 refused or failed, 2 usage.",
-        version: "0.1.0",
+        usage: "kioskguardctl [--socket <path>] [--json] <subcommand> [<options>]",
+        discussion: """
+            The global options --socket and --json may stand before or after the verb: \
+            'kioskguardctl --json status' and 'kioskguardctl status --json' are the same command.
+
+            Exit codes: 0 ok, 1 refused or failed, 2 usage.
+            """,
+        version: KioskGuardVersion.current,
         subcommands: [
             StatusCommand.self, TerminalsCommand.self, SessionsCommand.self, ShowCommand.self, LockCommand.self,
             TerminateCommand.self, ReloadCommand.self, AlertsCommand.self, PseudonymCommand.self, HistoryCommand.self,
@@ -23,7 +30,8 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
     /// Runs the command, mapping argument-parser's usage exit (64) to the contract's 2.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            let arguments = GlobalArguments.normalized(Array(CommandLine.arguments.dropFirst()), verbPaths: verbPaths)
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -40,6 +48,19 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
             }
             exit(withError: error)
         }
+    }
+}
+
+extension KioskGuardControlCommand {
+    /// Every verb and sub-verb, as the words that name it (`["alerts", "retry"]`).
+    static var verbPaths: Set<[String]> {
+        func paths(_ command: any ParsableCommand.Type, prefix: [String]) -> [[String]] {
+            command.configuration.subcommands.flatMap { subcommand -> [[String]] in
+                let path = prefix + [subcommand.configuration.commandName ?? ""]
+                return [path] + paths(subcommand, prefix: path)
+            }
+        }
+        return Set(paths(self, prefix: []))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KioskGuardConfiguration
 import KioskGuardDaemon
+import KioskGuardProtocol
 import Logging
 import ServiceLifecycle
 import Systemd
@@ -18,7 +19,7 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
             Reads \(ConfigurationLoader.defaultPath) and its drop-ins in \(ConfigurationLoader.defaultPath).d/, or runs on \
             built-in defaults (one terminal 'default' admitting the invoking user) when there is no file.
             """,
-        version: "0.1.0"
+        version: KioskGuardVersion.current
     )
 
     @Option(name: .long, help: ArgumentHelp("Read this configuration file (and its .d/ drop-ins) instead.", valueName: "path"))

@@ -225,6 +225,15 @@ def read_line(sock):
     return data.decode()
 
 
+def build_preload(workdir, source):
+    """Builds the LD_PRELOAD shim Tests/Integration/`source` into `workdir`; returns its path."""
+    library = workdir / Path(source).with_suffix(".so").name
+    compiler = next(c for c in ("/opt/swift/usr/bin/clang", "cc") if c == "cc" or os.path.exists(c))
+    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(ROOT / "Tests" / "Integration" / source), "-ldl"],
+                   check=True)
+    return library
+
+
 @pytest.fixture
 def workdir():
     directory = Path(tempfile.mkdtemp(prefix="kioskguard-it-"))

@@ -112,3 +112,24 @@ def test_completions_are_generated_from_the_current_commands():
         for shell, name in [("bash", f"{tool}.bash"), ("zsh", f"_{tool}")]:
             generated = subprocess.run([str(binary), "--generate-completion-script", shell], capture_output=True, text=True, check=True).stdout
             assert generated == (root / "packaging" / "completions" / name).read_text(), f"run scripts/generate-docs.sh ({name})"
+
+
+def test_global_options_stand_before_or_after_the_verb(daemons):
+    """`kioskguardctl --json status` is `kioskguardctl status --json`, as with systemctl and git."""
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    path = str(daemon.control_path)
+    run = lambda *arguments: subprocess.run([str(CTL), *arguments], capture_output=True, text=True)
+    for arguments in (["--json", "--socket", path, "status"], [f"--socket={path}", "--json", "status"],
+                      ["--json", "status", "--socket", path], ["status", "--socket", path, "--json"]):
+        result = run(*arguments)
+        assert result.returncode == 0, f"{arguments}: {result.stderr}"
+        assert json.loads(result.stdout)["terminals_configured"] == 1, arguments
+    for verb in (["terminals"], ["sessions"], ["show", "s-1"], ["alerts", "--pending"], ["lock", name]):
+        before = run("--socket", path, "--json", *verb)
+        after = run(*verb, "--socket", path, "--json")
+        assert "Unknown option" not in before.stderr, f"{verb}: {before.stderr}"
+        assert (before.returncode, before.stdout, before.stderr) == (after.returncode, after.stdout, after.stderr), verb
+    assert json.loads(run("--socket", path, "--json", "terminals").stdout)[0]["name"] == name
+    # An option the verb does not take is still refused as a usage error.
+    assert run("--socket", path, "history", "--bogus").returncode == 2

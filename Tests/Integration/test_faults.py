@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import DEADLINE, JournalFollower, ROOT, unique
+from conftest import DEADLINE, JournalFollower, ROOT, build_preload, unique
 from hotline import RAW_SUBJECT, Hotline, alerting_daemon, card_swap
 
 IDLE = {"idle_timeout": "4s", "warn_before": "2s"}
@@ -234,11 +234,7 @@ def test_a_black_hole_hotline_blocks_nothing_and_gets_every_alert_once_it_answer
 @pytest.fixture
 def wallclock_shift(workdir):
     """Builds wallclock_shift.c, which steps one process's wall clock (see why there)."""
-    library = workdir / "wallclock_shift.so"
-    compiler = next(c for c in ("/opt/swift/usr/bin/clang", "cc") if c == "cc" or os.path.exists(c))
-    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(ROOT / "Tests" / "Integration" / "wallclock_shift.c"), "-ldl"],
-                   check=True)
-    return library
+    return build_preload(workdir, "wallclock_shift.c")
 
 
 def test_the_wall_clock_stepped_an_hour_each_way_causes_no_spurious_or_missed_lock(daemons, workdir, hotline, wallclock_shift):

@@ -143,3 +143,34 @@ def test_check_config_validates_and_exits(workdir, daemons):
     bad = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
     assert bad.returncode == 1
     assert f"{dropin / '10-typo.toml'}:3: policy.idle_timout: unknown key" in bad.stderr
+
+
+def test_a_reload_reaches_the_system_lock_actions(daemons, journal, workdir):
+    """A terminal added by reload, and an exec_command changed by reload, are what the lock
+    actions run: the app never confirms the lock, so the daemon escalates to exec."""
+    kept, added = unique(), unique()
+    scripts = {}
+    for label in ("before", "after", "added"):
+        marker = workdir / f"exec-{label}"
+        script = workdir / f"lock-{label}.sh"
+        script.write_text(f'#!/bin/sh\necho "$KIOSKGUARD_TERMINAL $KIOSKGUARD_SESSION $KIOSKGUARD_REASON" > {marker}\n')
+        script.chmod(0o755)
+        scripts[label] = (script, marker)
+    terminal = lambda name, label: {"name": name, "allowed_users": ["root"], "lock_actions": ["client", "exec"],
+                                    "exec_command": [str(scripts[label][0])]}
+    daemon = daemons([terminal(kept, "before")], policy={"lock_confirm_timeout": "1s"}).start()
+    original = daemon.config.read_text()
+    daemon.config.write_text(original.replace(str(scripts["before"][0]), str(scripts["after"][0]))
+                             + "[[terminal]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in terminal(added, "added").items()))
+    reply = daemon.control("reload")
+    assert reply["ok"] and "restart" not in reply["result"]["message"], reply
+
+    for name, label in ((kept, "after"), (added, "added")):
+        client = daemon.client(name, confirm_locks=False)
+        client.send("session.begin", session="s-1", subject="310129-954F")
+        client.send("card.inserted", subject="310129-954F")
+        client.send("card.removed")
+        ran = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="exec")
+        assert "succeeded" in ran["MESSAGE"], ran["MESSAGE"]
+        assert scripts[label][1].read_text() == f"{name} s-1 card-removed\n"
+    assert not scripts["before"][1].exists()

@@ -1,101 +1,89 @@
-import CSystemd
+import KioskGuardFraming
 import KioskGuardProtocol
 import NIOCore
 import Systemd
 
-/// One connection on the control socket: peer credentials checked on connect, then one JSON
-/// request per line, each checked against the peer's groups.
+/// One connection on the control socket, behind `ByteToMessageHandler(LineFrameDecoder)`: the
+/// peer is identified off the event loop before anything is read, then each line is one request,
+/// checked against the peer's groups under the control settings in force.
 final class ControlConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let service: ControlService
-    private let access: ControlAccess
-    private let gate: AccessGate
-    private let codec = ControlCodec()
-    private let framer: LineFramer
-    private var grant: ControlAccess.Grant?
-    private var peer: PeerCredentials?
-    private var buffer: ByteBuffer?
-
-    init(service: ControlService, access: ControlAccess, gate: AccessGate) {
-        self.service = service
-        self.access = access
-        self.gate = gate
-        self.framer = LineFramer(maxLineLength: ControlCodec().maxLineLength)
+    private enum State {
+        case identifying
+        case serving(PeerIdentity, ControlAccess.Grant)
+        case closing
     }
 
+    private let service: ControlService
+    private let gate: AccessGate
+    private let identifier: any PeerIdentifying
+    private let daemonUID: UInt32
+    private let codec = ControlCodec()
+    private var state = State.identifying
+
+    init(service: ControlService, gate: AccessGate, identifier: any PeerIdentifying, daemonUID: UInt32) {
+        self.service = service
+        self.gate = gate
+        self.identifier = identifier
+        self.daemonUID = daemonUID
+    }
+
+    /// The longest request line accepted.
+    static var maxLineLength: Int { ControlCodec().maxLineLength }
+
     func channelActive(context: ChannelHandlerContext) {
-        guard let provider = context.channel as? any SocketOptionProvider else {
-            context.close(promise: nil)
-            return
-        }
-        let credentials: EventLoopFuture<kioskguard_ucred> = provider.unsafeGetSocketOption(
-            level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED))
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        credentials.assumeIsolated().whenComplete { [self] result in
-            let context = bound.value
-            guard case .success(let raw) = result else { return context.close(promise: nil) }
-            let identity = PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid)
-            let grant = access.grant(uid: raw.uid, gid: raw.gid, groups: identity.supplementaryGroups)
-            peer = identity
-            self.grant = grant
-            if grant == .none {
-                gate.deny(identity, socket: "control", terminal: nil, reason: "not in admin_groups or read_groups")
-                let refusal = access.refusal(of: .status, under: .none)!
-                send(codec.encode(ControlResponse<ActionResult>.failure(id: "", refusal)), context, closing: true)
-                return
+        identifier.identify(context.channel).assumeIsolated().whenComplete { [self] result in
+            guard case .success(let peer) = result else { return close(context) }
+            let access = service.access(daemonUID: daemonUID)
+            let grant = access.grant(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups)
+            guard grant != .none else {
+                gate.deny(peer.credentials, socket: "control", terminal: nil, reason: "not in admin_groups or read_groups")
+                send(codec.encode(ControlResponse<ActionResult>.failure(id: "", access.refusal(of: .status, under: .none)!)), context)
+                return close(context)
             }
-            process(context)
+            state = .serving(peer, grant)
+            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if buffer == nil { buffer = incoming } else { buffer!.writeBuffer(&incoming) }
-        if grant == nil, buffer!.readableBytes > framer.maxLineLength { return context.close(promise: nil) }
-        process(context)
-    }
-
-    private func process(_ context: ChannelHandlerContext) {
-        guard let grant, grant != .none, let peer else { return }
-        while var current = buffer, current.readableBytes > 0 {
-            switch current.withUnsafeReadableBytes({ framer.frame($0) }) {
-            case .incomplete:
-                buffer = current
-                return
-            case .tooLong:
-                buffer = nil
-                send(codec.encode(ControlResponse<ActionResult>.failure(id: "", ControlError(.lineTooLong, "request too long"))), context, closing: true)
-                return
-            case .line(let content, let consumed):
-                let line = current.withUnsafeReadableBytes { Array($0[content]) }
-                current.moveReaderIndex(forwardBy: consumed)
-                buffer = current
-                guard !line.isEmpty else { continue }
-                switch codec.decodeRequest(line) {
-                case .failure(let refusal):
-                    send(codec.encode(ControlResponse<ActionResult>.failure(id: refusal.id, refusal.error)), context)
-                case .success(let request):
-                    if let refusal = access.refusal(of: request.verb, under: grant) {
-                        send(codec.encode(ControlResponse<ActionResult>.failure(id: request.id, refusal)), context)
-                        continue
-                    }
-                    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                    service.perform(request, adminUID: peer.uid) { [self] line in send(line, bound.value) }
-                }
+        guard case .serving(let peer, let grant) = state else { return }
+        let line = Array(unwrapInboundIn(data).readableBytesView)
+        guard !line.isEmpty else { return }
+        switch codec.decodeRequest(line) {
+        case .failure(let refusal):
+            send(codec.encode(ControlResponse<ActionResult>.failure(id: refusal.id, refusal.error)), context)
+        case .success(let request):
+            if let refusal = service.access(daemonUID: daemonUID).refusal(of: request.verb, under: grant) {
+                return send(codec.encode(ControlResponse<ActionResult>.failure(id: request.id, refusal)), context)
             }
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            service.perform(request, adminUID: peer.uid) { [self] line in send(line, bound.value) }
         }
     }
 
-    private func send(_ line: [UInt8], _ context: ChannelHandlerContext, closing: Bool = false) {
-        var out = context.channel.allocator.buffer(capacity: line.count)
-        out.writeBytes(line)
-        let written = context.writeAndFlush(wrapOutboundOut(out))
-        if closing { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is LineTooLongError, case .serving = state {
+            send(codec.encode(ControlResponse<ActionResult>.failure(id: "", ControlError(.lineTooLong, "request too long"))), context)
+        }
+        close(context)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+    private func send(_ line: [UInt8], _ context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        var out = context.channel.allocator.buffer(capacity: line.count)
+        out.writeBytes(line)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        if case .closing = state { return }
+        state = .closing
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }

@@ -10,18 +10,21 @@ final class ControlService {
     private let pseudonymizer: Pseudonymizer
     private let startedAt = SystemClock().now()
     private let codec = ControlCodec()
-    var configuration: DaemonConfiguration
     /// Reloads the configuration and calls back, on the event loop, with what happened.
     var reload: ((_ done: @escaping (ActionResult) -> Void) -> Void)?
     /// The alert outbox and its delivery, when hotlines are configured.
     var alerts: AlertService?
 
-    static let version = "0.1.0"
+    static let version = KioskGuardVersion.current
 
-    init(host: EngineHost, pseudonymizer: Pseudonymizer, configuration: DaemonConfiguration) {
+    init(host: EngineHost, pseudonymizer: Pseudonymizer) {
         self.host = host
         self.pseudonymizer = pseudonymizer
-        self.configuration = configuration
+    }
+
+    /// Who may use which verbs, under the control settings in force.
+    func access(daemonUID: UInt32) -> ControlAccess {
+        ControlAccess(settings: host.configuration.control, daemonUID: daemonUID)
     }
 
     /// The response line to `request` from admin `uid`. Reload completes asynchronously, so the
@@ -113,7 +116,7 @@ final class ControlService {
         let backlog = alerts?.backlog ?? (pending: [:], oldestSeconds: [:])
         return StatusResult(
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
-            configFiles: configuration.sources, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
+            configFiles: host.configuration.sources, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
             sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds
         )
     }

@@ -12,6 +12,9 @@ public final class EngineHost {
     /// The loop the engine, the event connections and the timer live on.
     public let eventLoop: any EventLoop
     private(set) var engine: SessionEngine
+    /// The configuration in force: the one snapshot every part of the daemon reads, replaced as a
+    /// whole by a reload, so a reload reaches everything at once.
+    public private(set) var configuration: DaemonConfiguration
     private var terminals: [String: TerminalConfiguration]
     private let clock: any MomentSource
     let audit: AuditLog
@@ -38,6 +41,7 @@ public final class EngineHost {
     ) {
         self.eventLoop = eventLoop
         self.engine = SessionEngine(terminals: configuration.terminals.map(\.profile), rules: configuration.hostRules)
+        self.configuration = configuration
         self.terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.clock = clock
         self.audit = audit
@@ -143,6 +147,7 @@ public final class EngineHost {
     /// rules and access lists. Terminals removed from the file keep their open sessions until
     /// those end, and admit no new connection.
     public func reconfigure(_ configuration: DaemonConfiguration) {
+        self.configuration = configuration
         terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for terminal in configuration.terminals { engine.addTerminal(terminal.profile) }
         rearmTimer()
@@ -170,7 +175,7 @@ public final class EngineHost {
             case .notify(let terminal, let notice):
                 write(.notice(notice), to: terminal)
             case .enforce(let enforcement):
-                lockActions.run(enforcement, peerPID: peers[enforcement.terminal]?.pid)
+                lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerPID: peers[enforcement.terminal]?.pid)
             default:
                 break
             }

@@ -11,19 +11,17 @@ import Systemd
 public struct LockActionRunner: Sendable {
     private let pool: NIOThreadPool
     private let audit: AuditLog
-    private let terminals: [String: TerminalConfiguration]
 
     /// A runner using `pool` for the blocking work.
-    public init(pool: NIOThreadPool, audit: AuditLog, terminals: [TerminalConfiguration]) {
+    public init(pool: NIOThreadPool, audit: AuditLog) {
         self.pool = pool
         self.audit = audit
-        self.terminals = Dictionary(terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
     }
 
-    /// Runs `enforcement` in the background; `peerPID` is the kiosk app's process, whose logind
-    /// session is locked unless the terminal names one.
-    public func run(_ enforcement: Enforcement, peerPID: Int32?) {
-        let terminal = terminals[enforcement.terminalName]
+    /// Runs `enforcement` in the background with the settings `terminal` has in the
+    /// configuration in force now; `peerPID` is the kiosk app's process, whose logind session is
+    /// locked unless the terminal names one.
+    public func run(_ enforcement: Enforcement, terminal: TerminalConfiguration?, peerPID: Int32?) {
         pool.submit { state in
             guard case .active = state else { return }
             for action in enforcement.actions {

@@ -1,5 +1,6 @@
 public import KioskGuardConfiguration
 import KioskGuardCore
+import KioskGuardFraming
 import KioskGuardProtocol
 public import Logging
 import NIOCore
@@ -37,15 +38,19 @@ public struct GuardDaemon: Service {
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 2)
+        // Peer lookups have their own threads: a slow user database must not hold up lock actions.
+        let lookups = NIOThreadPool(numberOfThreads: 2)
         pool.start()
+        lookups.start()
         let loop = group.next()
         let running: NIOLoopBound<Running>
         do {
             running = try await loop.submit { [self] in
                 NIOLoopBound(try start(on: loop, pool: pool), eventLoop: loop)
             }.get()
-            try await bind(running, group: group)
+            try await bind(running, identifier: SocketPeerIdentifier(pool: lookups), group: group)
         } catch {
+            try? await lookups.shutdownGracefully()
             try? await pool.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
@@ -66,7 +71,10 @@ public struct GuardDaemon: Service {
         cardReaders?.stop()
         try await loop.submit { running.value.stop() }.get()
         await alerts?.stop()
-        try await loop.submit { running.value.servers }.get().forEach { try? $0.close().wait() }
+        for server in try await loop.submit({ running.value.servers }).get() {
+            try? await server.close()
+        }
+        try? await lookups.shutdownGracefully()
         try? await pool.shutdownGracefully()
         try await group.shutdownGracefully()
     }
@@ -80,24 +88,22 @@ public struct GuardDaemon: Service {
         let decoder: EventDecoder
         var alerts: AlertService?
         var cardReaders: CardReaderWatcher?
-        let configuration: DaemonConfiguration
         let audit: AuditLog
         var servers: [any Channel] = []
         var watchdog: RepeatedTask?
         var statusScheduled = false
 
-        init(host: EngineHost, gate: AccessGate, control: ControlService, reloader: Reloader, decoder: EventDecoder,
-             configuration: DaemonConfiguration, audit: AuditLog) {
+        init(host: EngineHost, gate: AccessGate, control: ControlService, reloader: Reloader, decoder: EventDecoder, audit: AuditLog) {
             self.host = host
             self.gate = gate
             self.control = control
             self.reloader = reloader
             self.decoder = decoder
-            self.configuration = configuration
             self.audit = audit
         }
 
         func announceReady() {
+            let configuration = host.configuration
             let source = configuration.isBuiltInDefault
                 ? "built-in defaults (no configuration file found at \(ConfigurationLoader.defaultPath))"
                 : configuration.sources.joined(separator: ", ")
@@ -146,15 +152,15 @@ public struct GuardDaemon: Service {
         let pseudonymizer = try Secrets.pseudonymizer(configuration, environment: environment, audit: audit)
         let host = EngineHost(
             eventLoop: loop, configuration: configuration, clock: SystemClock(), audit: audit, state: state,
-            lockActions: LockActionRunner(pool: pool, audit: audit, terminals: configuration.terminals)
+            lockActions: LockActionRunner(pool: pool, audit: audit)
         )
-        let control = ControlService(host: host, pseudonymizer: pseudonymizer, configuration: configuration)
-        let reloader = Reloader(host: host, control: control, loader: loader, path: configurationPath, pool: pool, configuration: configuration)
+        let control = ControlService(host: host, pseudonymizer: pseudonymizer)
+        let reloader = Reloader(host: host, loader: loader, path: configurationPath, pool: pool)
         var limits = ProtocolLimits()
         limits.maxLineLength = configuration.daemon.maxLineLength
         let running = Running(
             host: host, gate: AccessGate(host: host, audit: audit, maxConnections: configuration.daemon.maxConnections), control: control,
-            reloader: reloader, decoder: EventDecoder(limits: limits, pseudonymizer: pseudonymizer), configuration: configuration, audit: audit
+            reloader: reloader, decoder: EventDecoder(limits: limits, pseudonymizer: pseudonymizer), audit: audit
         )
         control.reload = { [reloader] done in reloader.reload(done) }
         let boundHost = NIOLoopBound(host, eventLoop: loop)
@@ -176,38 +182,43 @@ public struct GuardDaemon: Service {
     }
 
     /// Takes the sockets from systemd (`events`, `control`) or binds the configured paths.
-    private func bind(_ running: NIOLoopBound<Running>, group: MultiThreadedEventLoopGroup) async throws {
+    private func bind(_ running: NIOLoopBound<Running>, identifier: SocketPeerIdentifier, group: MultiThreadedEventLoopGroup) async throws {
         let activated = Dictionary(ServiceManager.listenedSockets().map { ($0.name, $0.descriptor) }, uniquingKeysWith: { first, _ in first })
         let daemon = configuration.daemon
         let helloTimeout = TimeAmount.nanoseconds(daemon.helloTimeout.nanoseconds)
-        let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) {
+        let daemonUID = getuid()
+        let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) { pipeline in
             let running = running.value
-            return EventConnectionHandler(host: running.host, gate: running.gate, decoder: running.decoder, helloTimeout: helloTimeout)
+            try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: running.decoder.limits.maxLineLength)))
+            try pipeline.addHandler(EventConnectionHandler(host: running.host, gate: running.gate, decoder: running.decoder,
+                                                           identifier: identifier, helloTimeout: helloTimeout))
         }
-        let control = try await listen(named: "control", path: daemon.controlSocket, activated: activated, group: group) {
+        let control = try await listen(named: "control", path: daemon.controlSocket, activated: activated, group: group) { pipeline in
             let running = running.value
-            let access = ControlAccess(settings: running.reloader.configuration.control, daemonUID: getuid())
-            return ControlConnectionHandler(service: running.control, access: access, gate: running.gate)
+            try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
+            try pipeline.addHandler(ControlConnectionHandler(service: running.control, gate: running.gate, identifier: identifier, daemonUID: daemonUID))
         }
         try await group.next().submit { running.value.servers = [events, control] }.get()
     }
 
     /// A listening socket: the one systemd passed under `name`, or `path` bound here (mode 0660).
-    /// `makeHandler` runs on the event loop for each accepted connection.
+    /// `makePipeline` runs on the event loop for each accepted connection. Connections start
+    /// with reading off: nothing a peer sends is read before it is identified.
     private func listen(
         named name: String, path: String, activated: [String: Int32], group: MultiThreadedEventLoopGroup,
-        makeHandler: @escaping @Sendable () -> any ChannelHandler
+        makePipeline: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
     ) async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.autoRead, value: false)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             // NIO keeps each connection's last receive buffer for reuse. A kiosk app's lines fit
             // in 512 bytes, so an idle terminal holds that rather than the default 2 KiB; a busy
             // one grows it by doubling, up to 64 KiB.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(makeHandler()) }
+                channel.eventLoop.makeCompletedFuture { try makePipeline(channel.pipeline.syncOperations) }
             }
         if let descriptor = activated[name] {
             return try await bootstrap.withBoundSocket(descriptor).get()

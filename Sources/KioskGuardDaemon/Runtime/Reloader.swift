@@ -6,32 +6,20 @@ import NIOPosix
 import Systemd
 
 /// Reloads the configuration on SIGHUP or the control verb `reload`: `RELOADING=1`, read and
-/// validate the files off the event loop, apply them on it, `READY=1`. A configuration that does
-/// not validate is refused with a journal entry saying why, and the old one stays in force.
+/// validate the files off the event loop, hand the new snapshot to the engine host (which every
+/// part of the daemon reads), `READY=1`. A configuration that does not validate is refused with a
+/// journal entry saying why, and the old one stays in force.
 final class Reloader {
     private let host: EngineHost
-    private let control: ControlService
     private let loader: ConfigurationLoader
     private let path: String?
     private let pool: NIOThreadPool
-    private(set) var configuration: DaemonConfiguration
-    /// Called with the new configuration after it took effect.
-    var applied: ((DaemonConfiguration) -> Void)?
 
-    init(host: EngineHost, control: ControlService, loader: ConfigurationLoader, path: String?, pool: NIOThreadPool, configuration: DaemonConfiguration) {
+    init(host: EngineHost, loader: ConfigurationLoader, path: String?, pool: NIOThreadPool) {
         self.host = host
-        self.control = control
         self.loader = loader
         self.path = path
         self.pool = pool
-        self.configuration = configuration
-    }
-
-    /// The watched readers, which the card-reader watcher takes at start only.
-    private static func cardReaders(of configuration: DaemonConfiguration) -> [String] {
-        configuration.terminals.compactMap { terminal in
-            terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentityAPDU ?? [])" }
-        }
     }
 
     /// Reloads; `done` is called on the event loop with what happened.
@@ -43,17 +31,10 @@ final class Reloader {
             let message: String
             switch result {
             case .success(let new):
-                let restartNeeded = new.daemon.eventsSocket != configuration.daemon.eventsSocket
-                    || new.daemon.controlSocket != configuration.daemon.controlSocket
-                    || new.daemon.stateDirectory != configuration.daemon.stateDirectory
-                    || new.hotlines != configuration.hotlines
-                    || Self.cardReaders(of: new) != Self.cardReaders(of: configuration)
-                configuration = new
+                let waiting = RestartRequirement.changes(from: host.configuration, to: new)
                 host.reconfigure(new)
-                control.configuration = new
-                applied?(new)
                 message = "configuration reloaded from \(new.sources.isEmpty ? "built-in defaults" : new.sources.joined(separator: ", "))"
-                    + (restartNeeded ? "; changed sockets, state directory, hotline endpoints or card readers take effect after a restart" : "")
+                    + (waiting.isEmpty ? "" : "; changed \(waiting.map(\.rawValue).joined(separator: ", ")) take effect after a restart")
                 host.audit.daemon(.configReloaded, message, fields: [JournalFields.reason: "applied"])
             case .failure(let error):
                 message = "new configuration refused, the previous one stays in force: \(error)"
@@ -61,6 +42,34 @@ final class Reloader {
             }
             ServiceNotifier.shared.send("READY=1")
             done(ActionResult(message: message))
+        }
+    }
+}
+
+/// A setting a running daemon cannot take over from a reload: the sockets it holds, the state it
+/// opened, and the services started once (hotline deliveries, the card-reader thread).
+enum RestartRequirement: String, CaseIterable {
+    case eventsSocket = "events_socket"
+    case controlSocket = "control_socket"
+    case stateDirectory = "state_directory"
+    case hotlines = "hotline endpoints"
+    case cardReaders = "card readers"
+
+    /// What differs between `old` and `new` among the settings that need a restart.
+    static func changes(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [RestartRequirement] {
+        allCases.filter { $0.value(in: old) != $0.value(in: new) }
+    }
+
+    private func value(in configuration: DaemonConfiguration) -> AnyHashable {
+        switch self {
+        case .eventsSocket: configuration.daemon.eventsSocket
+        case .controlSocket: configuration.daemon.controlSocket
+        case .stateDirectory: configuration.daemon.stateDirectory
+        case .hotlines: configuration.hotlines
+        case .cardReaders:
+            configuration.terminals.compactMap { terminal in
+                terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentityAPDU ?? [])" }
+            }
         }
     }
 }

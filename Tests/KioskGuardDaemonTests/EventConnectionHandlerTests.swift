@@ -1,0 +1,164 @@
+import Foundation
+import KioskGuardConfiguration
+import KioskGuardCore
+@testable import KioskGuardDaemon
+import KioskGuardFraming
+import KioskGuardProtocol
+import KioskGuardTesting
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import Systemd
+import Testing
+
+/// A fixed peer, so the pipeline runs in an `EmbeddedChannel`, which has no socket to ask.
+struct FixedPeerIdentifier: PeerIdentifying {
+    var identity = PeerIdentity(credentials: PeerCredentials(pid: 4242, uid: 1000, gid: 1000), supplementaryGroups: [])
+
+    func identify(_ channel: any Channel) -> EventLoopFuture<PeerIdentity> {
+        channel.eventLoop.makeSucceededFuture(identity)
+    }
+}
+
+/// The event connection's pipeline (line decoder, then the handler) in an `EmbeddedChannel`,
+/// against a real `EngineHost` with a manual clock and a real state store: closes the daemon
+/// starts release the terminal as the peer's own close does.
+@Suite struct EventConnectionHandlerTests {
+    final class Fixture {
+        let loop = EmbeddedEventLoop()
+        let log = CapturingLogHandler()
+        let directory = NSTemporaryDirectory() + "kioskguard-handler-\(UUID().uuidString)"
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        let host: EngineHost
+        let gate: AccessGate
+        let decoder: EventDecoder
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let configuration = try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": directory, "STATE_DIRECTORY": directory]).load(texts: [
+                ("test.toml", "[control]\nadmin_groups = []\n[policy]\nidle_timeout = \"60s\"\n[[terminal]]\nname = \"counter-1\"\nallowed_users = [\"1000\"]\nlock_actions = [\"client\"]\n"),
+            ])
+            let log = log
+            let audit = AuditLog(logger: Logger(label: "test") { _ in log })
+            pool.start()
+            host = EngineHost(eventLoop: loop, configuration: configuration, clock: ManualClock(), audit: audit,
+                              state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit))
+            gate = AccessGate(host: host, audit: audit, maxConnections: 8)
+            var limits = ProtocolLimits()
+            limits.maxLineLength = 256
+            decoder = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
+        }
+
+        deinit {
+            try? pool.syncShutdownGracefully()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        /// A connected channel with the daemon's pipeline.
+        func connect() throws -> EmbeddedChannel {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: decoder.limits.maxLineLength)))
+            try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
+                host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier(), helloTimeout: .seconds(5)))
+            try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
+            return channel
+        }
+
+        var clientLostAnomalies: Int {
+            log.records.withLock { $0.count { $0.metadata[JournalFields.anomaly] == "client.lost" } }
+        }
+    }
+
+    private func send(_ line: some Collection<UInt8>, to channel: EmbeddedChannel) throws {
+        var buffer = channel.allocator.buffer(capacity: line.count + 1)
+        buffer.writeBytes(line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        try channel.writeInbound(buffer)
+    }
+
+    private func replies(_ channel: EmbeddedChannel) throws -> [String] {
+        var text = ""
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    private func bindAndBegin(_ fixture: Fixture) throws -> EmbeddedChannel {
+        let channel = try fixture.connect()
+        try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1}"#.utf8), to: channel)
+        #expect(try replies(channel).first?.contains(#""type":"welcome""#) == true)
+        try send(Array(#"{"type":"session.begin","session":"s-1","subject":"citizen"}"#.utf8), to: channel)
+        return channel
+    }
+
+    /// A card.inserted line whose subject is `bytes`, which are not valid UTF-8.
+    private static func cardInserted(subject bytes: [UInt8]) -> [UInt8] {
+        let head: [UInt8] = Array(#"{"type":"card.inserted","subject":""#.utf8)
+        let tail: [UInt8] = Array(#""}"#.utf8)
+        return head + bytes + tail
+    }
+
+    /// A line the daemon answers with an error and a close.
+    struct RefusedLine: Sendable, CustomTestStringConvertible {
+        var kind: String
+        var bytes: [UInt8]
+        var testDescription: String { kind }
+    }
+
+    static let refusedWithAClose = [
+        RefusedLine(kind: "invalid UTF-8", bytes: cardInserted(subject: [0xC0, 0xAF])),
+        RefusedLine(kind: "overlong encoding", bytes: cardInserted(subject: [0xE0, 0x80, 0xAF])),
+        RefusedLine(kind: "lone surrogate", bytes: cardInserted(subject: [0xED, 0xA0, 0x80])),
+        RefusedLine(kind: "ISO-8859-1", bytes: cardInserted(subject: [0x63, 0x61, 0x66, 0xE9])),
+        RefusedLine(kind: "over the limit", bytes: [UInt8](repeating: UInt8(ascii: "x"), count: 300)),
+    ]
+
+    @Test(arguments: refusedWithAClose)
+    func aLineRefusedWithACloseReleasesTheTerminal(_ refused: RefusedLine) throws {
+        let kind = refused.kind, line = refused.bytes
+        let fixture = try Fixture()
+        let channel = try bindAndBegin(fixture)
+        try send(line, to: channel)
+        let refusal = try replies(channel)
+        #expect(refusal.count == 1 && (refusal[0].contains("bad-json") || refusal[0].contains("line-too-long")), "\(kind): \(refusal)")
+        #expect(!channel.isActive, "\(kind): the connection stays open")
+        #expect(fixture.host.snapshot().terminals.allSatisfy { !$0.connected }, "\(kind): the terminal stays bound")
+        #expect(fixture.clientLostAnomalies == 1, "\(kind)")
+
+        let again = try fixture.connect()
+        try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1}"#.utf8), to: again)
+        let answer = try replies(again)
+        #expect(answer.first?.contains(#""type":"welcome""#) == true, "\(kind): \(answer)")
+        #expect(answer.dropFirst().first?.contains(#""reason":"client-lost""#) == true, "\(kind): the lock is not replayed")
+    }
+
+    @Test func aPeerThatClosesReleasesTheTerminalTheSameWay() throws {
+        let fixture = try Fixture()
+        let channel = try bindAndBegin(fixture)
+        try channel.close().wait()
+        #expect(fixture.host.snapshot().terminals.allSatisfy { !$0.connected })
+        #expect(fixture.clientLostAnomalies == 1)
+    }
+
+    @Test func aPeerThatHalfClosesIsAnsweredThenClosedAndReleased() throws {
+        let fixture = try Fixture()
+        let channel = try bindAndBegin(fixture)
+        try send(Array(#"{"type":"ping","id":"last"}"#.utf8), to: channel)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(try replies(channel) == [#"{"type":"pong","id":"last"}"#])
+        #expect(!channel.isActive)
+        #expect(fixture.clientLostAnomalies == 1)
+    }
+
+    @Test func aSecondHelloForABoundTerminalIsBusyAndKeepsItsConnection() throws {
+        let fixture = try Fixture()
+        _ = try bindAndBegin(fixture)
+        let second = try fixture.connect()
+        try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1,"id":"h"}"#.utf8), to: second)
+        #expect(try replies(second).first?.contains("terminal-busy") == true)
+        #expect(second.isActive)
+        try second.close().wait()
+        #expect(fixture.host.snapshot().terminals.allSatisfy { $0.connected })
+        #expect(fixture.clientLostAnomalies == 0)
+    }
+}
