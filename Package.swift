@@ -2,6 +2,8 @@
 //
 // kioskguard: guards shared registration kiosks against sessions handed over to the next person.
 // The target graph is the architecture (see docs/architecture.md):
+//   KioskGuardVocabulary  the journal's and the wire's names: events, fields, reasons, anomaly
+//                       kinds, MESSAGE_IDs; shared by the writer (Core, Daemon) and the readers (Review)
 //   KioskGuardCore      pure domain: sessions, rules, anomalies, pseudonyms; no I/O
 //   KioskGuardProtocol  the wire: event protocol v1 and control protocol, framing, limits
 //   KioskGuardFraming   the line framing as a NIO decoder, shared by the daemon and the client
@@ -41,9 +43,10 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
+        .target(name: "KioskGuardVocabulary", swiftSettings: swiftSettings),
         .target(
             name: "KioskGuardCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["KioskGuardVocabulary", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -90,6 +93,7 @@ let package = Package(
         .target(
             name: "KioskGuardDaemon",
             dependencies: [
+                "KioskGuardVocabulary",
                 "KioskGuardCore",
                 "KioskGuardProtocol",
                 "KioskGuardFraming",
@@ -114,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "KioskGuardReview",
-            dependencies: ["Systemd"],
+            dependencies: ["KioskGuardVocabulary", "Systemd"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -178,6 +182,11 @@ let package = Package(
             name: "kioskguard-fuzz",
             dependencies: ["KioskGuardFuzzing", "KioskGuardConfiguration"],
             path: "Fuzz/kioskguard-fuzz",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardVocabularyTests",
+            dependencies: ["KioskGuardVocabulary"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -16,15 +16,6 @@ public enum Accounts {
         return withEntry(name, getgrnam_r) { (entry: group) in entry.gr_gid }
     }
 
-    /// The name of the group `gid`, for messages.
-    public static func groupName(of gid: gid_t) -> String? {
-        var entry = group()
-        var result: UnsafeMutablePointer<group>?
-        var buffer = [CChar](repeating: 0, count: 16_384)
-        guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
-        return String(cString: entry.gr_name)
-    }
-
     /// The user name of `uid`, for messages.
     public static func userName(of uid: uid_t) -> String? {
         var entry = passwd()

@@ -1,3 +1,5 @@
+import KioskGuardVocabulary
+
 /// Re-runs the handover and account rules over journal history, across hosts: an account
 /// registered by two people is found however far apart the registrations were, and whichever
 /// kiosks they were made at.
@@ -43,8 +45,8 @@ public struct Audit: Sendable {
     /// Feeds one entry, in time order.
     public mutating func add(_ entry: ReviewEntry) {
         let terminalKey = entry.host + "\u{0}" + (entry.terminal ?? "-")
-        switch entry.event {
-        case "step-done":
+        switch AuditEvent(rawValue: entry.event) {
+        case .stepDone:
             if let account = entry.account, let subject = entry.subject {
                 var list = links[account, default: []]
                 if !list.contains(where: { $0.subject == subject }) {
@@ -52,19 +54,19 @@ public struct Audit: Sendable {
                     links[account] = list
                 }
             }
-            if entry.reason == "inactive-session" {
-                handovers.append(finding("step.on-inactive-session", entry, others: []))
+            if entry.reason.flatMap(StepDoneNote.init(rawValue:)) == .inactiveSession {
+                handovers.append(finding(.stepOnInactiveSession, entry, others: []))
             }
-        case "session-ended":
-            switch entry.reason {
-            case "card-swap": handovers.append(finding("handover.card-swap", entry, others: []))
-            case "subject-mismatch": handovers.append(finding("handover.subject-mismatch", entry, others: []))
-            case "superseded": supersededOn[terminalKey] = (entry.subject, entry.session, entry.time)
+        case .sessionEnded:
+            switch entry.reason.flatMap(EndReason.init(rawValue:)) {
+            case .cardSwap: handovers.append(finding(.handoverCardSwap, entry, others: []))
+            case .subjectMismatch: handovers.append(finding(.handoverSubjectMismatch, entry, others: []))
+            case .superseded: supersededOn[terminalKey] = (entry.subject, entry.session, entry.time)
             default: break
             }
-        case "session-begun":
+        case .sessionBegun:
             if let previous = supersededOn.removeValue(forKey: terminalKey), let subject = entry.subject, previous.subject != subject {
-                var found = finding("handover.unclosed-session", entry, others: [subject])
+                var found = finding(.handoverUnclosedSession, entry, others: [subject])
                 found.session = previous.session
                 found.subject = previous.subject
                 handovers.append(found)
@@ -78,15 +80,15 @@ public struct Audit: Sendable {
     public var findings: [Finding] {
         let accounts = links.compactMap { account, list -> Finding? in
             guard list.count > 1, let first = list.first else { return nil }
-            return Finding(rule: "account.multiple-subjects", time: list.last!.time, host: list.last!.host, terminal: list.last!.terminal,
+            return Finding(rule: AnomalyKind.accountMultipleSubjects.rawValue, time: list.last!.time, host: list.last!.host, terminal: list.last!.terminal,
                            session: list.last!.session, subject: first.subject, account: account, others: list.dropFirst().map(\.subject),
                            hosts: Array(Set(list.map(\.host))).sorted())
         }.sorted { $0.time < $1.time }
         return handovers + accounts
     }
 
-    private func finding(_ rule: String, _ entry: ReviewEntry, others: [String]) -> Finding {
-        Finding(rule: rule, time: entry.time, host: entry.host, terminal: entry.terminal, session: entry.session, subject: entry.subject,
+    private func finding(_ rule: AnomalyKind, _ entry: ReviewEntry, others: [String]) -> Finding {
+        Finding(rule: rule.rawValue, time: entry.time, host: entry.host, terminal: entry.terminal, session: entry.session, subject: entry.subject,
                 account: entry.account, others: others, hosts: [entry.host])
     }
 }

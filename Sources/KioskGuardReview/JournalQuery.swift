@@ -1,3 +1,4 @@
+import KioskGuardVocabulary
 public import Systemd
 
 /// Which kioskguard entries to read, and from where.
@@ -22,19 +23,19 @@ public struct JournalQuery: Sendable {
     public func forEach(_ body: (ReviewEntry) throws -> Bool) throws {
         let reader = try JournalReader(source)
         reader.addMatch("SYSLOG_IDENTIFIER", "kioskguardd")
-        if let terminal { reader.addMatch("KIOSKGUARD_TERMINAL", terminal) }
-        if let session { reader.addMatch("KIOSKGUARD_SESSION", session) }
-        if let subject { reader.addMatch("KIOSKGUARD_SUBJECT", subject) }
+        if let terminal { reader.addMatch(JournalFields.terminal, terminal) }
+        if let session { reader.addMatch(JournalFields.session, session) }
+        if let subject { reader.addMatch(JournalFields.subject, subject) }
         reader.seek(toRealtime: since)
         while reader.next() {
             let time = reader.realtimeMicroseconds
             if let until, time > until { return }
-            guard let event = reader.field("KIOSKGUARD_EVENT") else { continue }
+            guard let event = reader.field(JournalFields.event) else { continue }
             let entry = ReviewEntry(
-                time: time, host: reader.field("_HOSTNAME") ?? "?", event: event, terminal: reader.field("KIOSKGUARD_TERMINAL"),
-                session: reader.field("KIOSKGUARD_SESSION"), subject: reader.field("KIOSKGUARD_SUBJECT"),
-                account: reader.field("KIOSKGUARD_ACCOUNT"), state: reader.field("KIOSKGUARD_STATE"), reason: reader.field("KIOSKGUARD_REASON"),
-                anomaly: reader.field("KIOSKGUARD_ANOMALY"), step: reader.field("KIOSKGUARD_STEP"), message: reader.field("MESSAGE") ?? ""
+                time: time, host: reader.field("_HOSTNAME") ?? "?", event: event, terminal: reader.field(JournalFields.terminal),
+                session: reader.field(JournalFields.session), subject: reader.field(JournalFields.subject),
+                account: reader.field(JournalFields.account), state: reader.field(JournalFields.state), reason: reader.field(JournalFields.reason),
+                anomaly: reader.field(JournalFields.anomaly), step: reader.field(JournalFields.step), message: reader.field("MESSAGE") ?? ""
             )
             if try !body(entry) { return }
         }

@@ -1,3 +1,5 @@
+import KioskGuardVocabulary
+
 /// What happened at each terminal: sessions, how they ended, the forgotten-logout rate, and the
 /// anomalies by type. Built by streaming entries through `add`; memory grows with terminals, not
 /// with the journal.
@@ -22,7 +24,7 @@ public struct Report: Sendable {
 
         /// Abandoned sessions (locked and never resumed) among all ended: the forgotten logouts.
         public var forgottenLogoutRate: Double {
-            sessionsEnded == 0 ? 0 : Double(endedBy["abandoned", default: 0]) / Double(sessionsEnded)
+            sessionsEnded == 0 ? 0 : Double(endedBy[EndReason.abandoned.rawValue, default: 0]) / Double(sessionsEnded)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -56,14 +58,14 @@ public struct Report: Sendable {
     public mutating func add(_ entry: ReviewEntry) {
         let terminal = entry.terminal ?? "-"
         let key = entry.host + "\u{0}" + terminal
-        switch entry.event {
-        case "session-begun":
+        switch AuditEvent(rawValue: entry.event) {
+        case .sessionBegun:
             figures[key, default: TerminalFigures(host: entry.host, terminal: terminal)].sessionsBegun += 1
-        case "session-ended":
+        case .sessionEnded:
             figures[key, default: TerminalFigures(host: entry.host, terminal: terminal)].endedBy[entry.reason ?? "unknown", default: 0] += 1
-        case "anomaly":
+        case .anomaly:
             figures[key, default: TerminalFigures(host: entry.host, terminal: terminal)].anomalies[entry.anomaly ?? "unknown", default: 0] += 1
-        case "step-denied":
+        case .stepDenied:
             figures[key, default: TerminalFigures(host: entry.host, terminal: terminal)].stepsDenied += 1
         default:
             break

@@ -25,11 +25,20 @@ debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd
     bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     fail "debootstrap" "$(tail -5 "$work/debootstrap.log")"
 
-echo "system test: apt install $(basename "$deb") in the root ..."
+echo "system test: apt install $(basename "$deb") in a plain chroot (no /proc, no systemd running) ..."
+# How fleets build kiosk images: debootstrap, live-build or a script installs packages in a
+# chroot where nothing is mounted and no systemd runs. The package must configure there, and
+# the same root must then boot with the service working (the steps below).
 cp "$deb" "$root/root/"
-systemd-nspawn -q -D "$root" --register=no --keep-unit --pipe \
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y "/root/$(basename "$deb")" >"$work/apt.log" 2>&1 ||
+mountpoint -q "$root/proc" && fail "apt install of the package" "$root/proc is mounted; the install must run without it"
+chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y "/root/$(basename "$deb")" >"$work/apt.log" 2>&1 ||
     fail "apt install of the package" "$(tail -5 "$work/apt.log")"
+dpkg_status=$(chroot "$root" dpkg-query -W -f='${Status}' kioskguard)
+[ "$dpkg_status" = "install ok installed" ] || fail "apt install of the package" "dpkg says '$dpkg_status'"
+[ -s "$root/etc/kioskguard/pseudonym.key" ] || fail "apt install of the package" "no pseudonym key was generated"
+[ -L "$root/etc/systemd/system/multi-user.target.wants/kioskguard.service" ] ||
+    fail "apt install of the package" "kioskguard.service was not enabled"
 [ ! -e "$root/usr/bin/swift" ] && ! ls "$root"/usr/lib/swift* >/dev/null 2>&1 ||
     fail "apt install of the package" "a Swift toolchain or runtime is in the root"
 

@@ -60,11 +60,6 @@ public struct AccountIndex: Sendable {
         }
     }
 
-    /// Every link, for persistence.
-    public var allLinks: [(account: Pseudonym, link: Link)] {
-        links.flatMap { account, list in list.map { (account, $0) } }
-    }
-
     /// Restores a persisted link.
     public mutating func restore(account: Pseudonym, link: Link) {
         links[account, default: []].append(link)

@@ -84,7 +84,7 @@ extension SessionEngine {
         refuse(.sessionNotActive, "session \(id) is \(inactive.state.rawValue); the step must not be committed", to: terminal, requestID, into: &actions)
         actions.append(.record(AuditRecord(
             event: .stepDone, terminal: state.name, session: id, subject: inactive.subject, account: account,
-            state: inactive.state, reason: "inactive-session", step: step
+            state: inactive.state, reason: StepDoneNote.inactiveSession.rawValue, step: step
         )))
         raise(Anomaly(
             kind: .stepOnInactiveSession, terminal: state.name, session: id, subject: inactive.subject, account: account,

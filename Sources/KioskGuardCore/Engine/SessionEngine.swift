@@ -1,4 +1,4 @@
-/// The session rules of design section 4 as a pure state machine.
+/// The session rules (docs/protocol.md, kioskguard.toml(5)) as a pure state machine.
 ///
 /// Inputs carry the time they happen at (`Moment`); outputs are `EngineAction`s for the daemon to
 /// carry out. The engine never reads a clock, touches a socket or writes a log, so every rule is
@@ -88,6 +88,6 @@ public struct HostRules: Hashable, Sendable {
     /// How long an account stays linked to the subject that registered it.
     public var accountRetention: Duration = .seconds(90 * 86_400)
 
-    /// The defaults of design section 4.
+    /// The defaults kioskguard.toml(5) documents.
     public init() {}
 }

@@ -1,4 +1,4 @@
-/// The timing rules of design section 4 for one terminal.
+/// The timing rules of one terminal (`[policy]` in kioskguard.toml(5), docs/man/kioskguard.toml.5).
 public struct SessionPolicy: Hashable, Sendable {
     /// No activity for this long locks the session (reason `idle`).
     public var idleTimeout: Duration = .seconds(120)
@@ -19,7 +19,7 @@ public struct SessionPolicy: Hashable, Sendable {
     /// A sensitive step needs a verification at most this old.
     public var sensitiveAuthMaxAge: Duration = .seconds(120)
 
-    /// The defaults of design section 4.
+    /// The defaults kioskguard.toml(5) documents.
     public init() {}
 
     /// Why this policy cannot be enforced as written, or nil when it can.

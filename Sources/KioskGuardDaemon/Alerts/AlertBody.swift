@@ -13,7 +13,7 @@ public struct Alert: Hashable, Sendable {
     public var body: [UInt8]
 }
 
-/// Builds CloudEvents 1.0 structured-mode bodies (design section 5). Pseudonyms only: the
+/// Builds CloudEvents 1.0 structured-mode bodies (docs/operations.md). Pseudonyms only: the
 /// anomaly type has no room for anything else.
 public enum AlertBody {
     /// The largest body sent; details are dropped (never identifiers) to stay under it.

@@ -26,25 +26,51 @@ enum ChildProcess {
     }
 
     private static func wait(for pid: pid_t, timeout: Duration) throws -> Int32 {
-        // A pidfd becomes readable when the process exits: wait on it with the deadline, no polling.
-        let pidfd = kioskguard_pidfd_open(pid)
-        if pidfd >= 0 {
-            defer { close(pidfd) }
-            var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-            if poll(&poller, 1, milliseconds) == 0 {
-                kill(pid, SIGKILL)
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
-                throw LockActionError("still running after \(timeout); killed")
-            }
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw LockActionError("waitpid failed: \(String(cString: strerror(errno)))") }
+        guard let status = try exitStatus(of: pid, before: ContinuousClock.now + timeout) else {
+            kill(pid, SIGKILL)
+            _ = try reap(pid, options: 0)
+            throw LockActionError("still running after \(timeout); killed")
         }
         // WIFEXITED / WEXITSTATUS, spelled out: the C macros are not imported into Swift.
         return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// `pid`'s wait status once it exits, or nil if it is still running at `deadline`. A pidfd
+    /// becomes readable when the process exits, so this waits on it without polling; a signal
+    /// that interrupts the wait resumes it with the time left. Without pidfd (kernels before
+    /// 5.3) it checks every 10 ms.
+    private static func exitStatus(of pid: pid_t, before deadline: ContinuousClock.Instant) throws -> Int32? {
+        let pidfd = kioskguard_pidfd_open(pid)
+        guard pidfd >= 0 else {
+            while ContinuousClock.now < deadline {
+                if let status = try reap(pid, options: WNOHANG) { return status }
+                var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+                nanosleep(&pause, nil)
+            }
+            return nil
+        }
+        defer { close(pidfd) }
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let ready = poll(&poller, 1, milliseconds)
+            if ready > 0 { return try reap(pid, options: 0) }
+            guard ready == 0 || errno == EINTR else { throw LockActionError("poll failed: \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    /// Collects `pid`'s wait status (nil when `WNOHANG` finds it still running), retrying a wait
+    /// that a signal interrupted.
+    private static func reap(_ pid: pid_t, options: Int32) throws -> Int32? {
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, options)
+            if reaped == pid { return status }
+            if reaped == 0 { return nil }
+            guard errno == EINTR else { throw LockActionError("waitpid failed: \(String(cString: strerror(errno)))") }
+        }
     }
 
     private static func withCStrings<Result>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result) -> Result {

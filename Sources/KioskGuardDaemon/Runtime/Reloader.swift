@@ -1,5 +1,6 @@
 import KioskGuardConfiguration
 import KioskGuardProtocol
+import KioskGuardVocabulary
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,4 +1,4 @@
-/// The verbs of the control socket (design section 7). The raw value is the wire `verb`.
+/// The verbs of the control socket (kioskguardctl(1), docs/man/kioskguardctl.1). The raw value is the wire `verb`.
 public enum ControlVerb: String, Hashable, Sendable, CaseIterable, Codable {
     /// Version, uptime, terminals, sessions by state, alert backlog.
     case status

@@ -1,6 +1,6 @@
 public import KioskGuardCore
 
-/// The `code` of an `error` message on the events socket (design section 3).
+/// The `code` of an `error` message on the events socket (docs/protocol.md, "Error codes").
 public enum EventErrorCode: String, Hashable, Sendable, CaseIterable {
     /// The line is not a JSON object, or not valid UTF-8.
     case badJSON = "bad-json"

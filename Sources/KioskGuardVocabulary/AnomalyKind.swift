@@ -1,4 +1,4 @@
-/// Every anomaly of design section 5, with its fixed severity.
+/// Every anomaly (docs/review.md), with its fixed severity.
 public enum AnomalyKind: String, Hashable, Sendable, CaseIterable {
     /// A card of another person was inserted into an open session's terminal.
     case handoverCardSwap = "handover.card-swap"

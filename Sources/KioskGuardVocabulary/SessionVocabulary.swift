@@ -1,4 +1,4 @@
-// The names here are fixed by the design contract: they appear on the wire and in the journal.
+// The names here are fixed: they appear on the wire and in the journal.
 
 /// Where a session is in its life: `active` → `warned` → `locked` → `ended`.
 public enum SessionState: String, Hashable, Sendable, CaseIterable {
@@ -89,4 +89,10 @@ public enum EngineRefusal: String, Hashable, Sendable, CaseIterable {
     case sessionNotActive = "session-not-active"
     /// A field is well-formed but not acceptable here (for example a reused session id).
     case badField = "bad-field"
+}
+
+/// Why a committed step is recorded with a reason (`step-done` entries).
+public enum StepDoneNote: String, Hashable, Sendable, CaseIterable {
+    /// The step was committed in a locked or ended session.
+    case inactiveSession = "inactive-session"
 }
