@@ -96,3 +96,22 @@ public enum StepDoneNote: String, Hashable, Sendable, CaseIterable {
     /// The step was committed in a locked or ended session.
     case inactiveSession = "inactive-session"
 }
+
+/// Why a system lock action runs: the lock or end reason of the session it enforces. Its string
+/// is that reason's (`KIOSKGUARD_REASON` of `lock-action` entries and of the exec action).
+public enum EnforcementReason: Hashable, Sendable, CustomStringConvertible {
+    /// The session was locked for this reason.
+    case lock(LockReason)
+    /// The session ended for this reason.
+    case end(EndReason)
+
+    /// The reason as the journal and the exec action's environment spell it.
+    public var rawValue: String {
+        switch self {
+        case .lock(let reason): reason.rawValue
+        case .end(let reason): reason.rawValue
+        }
+    }
+
+    public var description: String { rawValue }
+}

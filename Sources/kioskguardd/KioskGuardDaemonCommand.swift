@@ -56,11 +56,13 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         if configuration.isBuiltInDefault {
             logger.notice("no configuration file at \(ConfigurationLoader.defaultPath): running on built-in defaults, one terminal 'default' admitting uid \(getuid())")
         }
-        let daemon = GuardDaemon(configuration: configuration, loader: loader, configurationPath: config, environment: environment, logger: logger, logsToJournal: useJournal)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
         do {
+            let services = try await GuardDaemon.services(
+                configuration: configuration, loader: loader, configurationPath: config, environment: environment, logger: logger,
+                logsToJournal: useJournal)
+            let group = ServiceGroup(configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            ))
             try await group.run()
         } catch {
             logger.critical("kioskguardd cannot run: \(error)")

@@ -88,10 +88,13 @@ def test_documented_cli_examples_run(example, workdir):
         stdin = subprocess.run(shlex.split(producer), capture_output=True, text=True, check=True).stdout
     argv = shlex.split(example)
     assert argv[0] == "kioskguardctl"
-    if argv[1] in LIVE_VERBS:
+    # The global options may stand before the verb (kioskguardctl --json status).
+    words = iter(argv[1:])
+    verb = next(word for word in words if word != "--json" and not (word == "--socket" and next(words)) and not word.startswith("--socket="))
+    if verb in LIVE_VERBS:
         # Never act on a daemon that may run on this machine: point live verbs at nothing.
         argv += ["--socket", str(workdir / "absent.sock")]
-    if argv[1] in JOURNAL_VERBS and not {"--directory", "--file"} & set(argv):
+    if verb in JOURNAL_VERBS and not {"--directory", "--file"} & set(argv):
         # The machine's journal may hold gigabytes; an empty directory runs the same flags and
         # reading code in bounded time (the verbs' results are checked in test_review.py).
         (workdir / "journal").mkdir(exist_ok=True)
@@ -99,7 +102,7 @@ def test_documented_cli_examples_run(example, workdir):
     result = subprocess.run([str(CTL), *argv[1:]], capture_output=True, text=True, input=stdin)
     assert result.returncode in (0, 1), f"{example}: exit {result.returncode}: {result.stderr}"
     assert "Usage:" not in result.stderr, result.stderr
-    if argv[1] in LIVE_VERBS - {"show"}:  # show falls back to the journal
+    if verb in LIVE_VERBS - {"show"}:  # show falls back to the journal
         assert "kioskguardd is not running" in result.stderr
 
 

@@ -23,7 +23,7 @@ struct LockRulesTests {
         harness.advance(by: .nanoseconds(1))
         #expect(harness.enforcements.map(\.command) == [.lock])
         #expect(harness.enforcements.first?.actions == [.logind, .exec])
-        #expect(harness.enforcements.first?.reason == "idle")
+        #expect(harness.enforcements.first?.reason == .lock(.idle))
         let anomaly = harness.anomalies(.lockUnconfirmed)
         #expect(anomaly.count == 1)
         #expect(anomaly.first?.severity == .high)

@@ -47,10 +47,15 @@ public struct Enforcement: Hashable, Sendable {
     public var terminalName: String
     /// The session concerned.
     public var session: SessionID
-    /// What to do.
-    public var command: Command
-    /// Why (a lock or end reason), for `KIOSKGUARD_REASON`.
-    public var reason: String
+    /// Why: the session's lock or end reason, which also says what to do.
+    public var reason: EnforcementReason
+    /// What to do: lock for a lock reason, terminate for an end reason.
+    public var command: Command {
+        switch reason {
+        case .lock: .lock
+        case .end: .terminate
+        }
+    }
     /// The terminal's system actions, tried in order until one succeeds.
     public var actions: [SystemLockAction]
 }

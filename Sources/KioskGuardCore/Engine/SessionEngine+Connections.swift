@@ -52,7 +52,7 @@ extension SessionEngine {
         } else if !session.escalated {
             terminals[terminal.index].open?.awaitingLockConfirmation = false
             terminals[terminal.index].open?.escalated = true
-            enforce(.lock, terminal, session, reason: LockReason.clientLost.rawValue, into: &actions)
+            enforce(.lock(.clientLost), terminal, session, into: &actions)
         }
         raise(anomaly(.clientLost, terminal, session, reason: LockReason.clientLost.rawValue, at: now), into: &actions)
         ensureDeadline(terminal, at: now)

@@ -32,7 +32,7 @@ extension SessionEngine {
                 session.awaitingLockConfirmation = true
             } else {
                 session.escalated = true
-                enforce(.lock, terminal, session, reason: reason.rawValue, into: &actions)
+                enforce(.lock(reason), terminal, session, into: &actions)
             }
         }
         terminals[terminal.index].open = session
@@ -55,7 +55,7 @@ extension SessionEngine {
         session.awaitingLockConfirmation = false
         session.escalated = true
         terminals[terminal.index].open = session
-        enforce(.lock, terminal, session, reason: (session.lockReason ?? .idle).rawValue, into: &actions)
+        enforce(.lock(session.lockReason ?? .idle), terminal, session, into: &actions)
         raise(anomaly(.lockUnconfirmed, terminal, session, reason: session.lockReason?.rawValue, at: now), into: &actions)
     }
 
@@ -78,15 +78,15 @@ extension SessionEngine {
             terminals[terminal.index].untoldEnds.append(endedSession)
         }
         if session.escalated || !state.connected {
-            enforce(.terminate, terminal, session, reason: reason.rawValue, into: &actions)
+            enforce(.end(reason), terminal, session, into: &actions)
         }
     }
 
-    func enforce(_ command: Enforcement.Command, _ terminal: TerminalID, _ session: Session, reason: String, into actions: inout [EngineAction]) {
+    func enforce(_ reason: EnforcementReason, _ terminal: TerminalID, _ session: Session, into actions: inout [EngineAction]) {
         let profile = terminals[terminal.index].profile
         guard !profile.lockPlan.systemActions.isEmpty else { return }
         actions.append(.enforce(Enforcement(
-            terminal: terminal, terminalName: profile.name, session: session.id, command: command, reason: reason,
+            terminal: terminal, terminalName: profile.name, session: session.id, reason: reason,
             actions: profile.lockPlan.systemActions
         )))
     }

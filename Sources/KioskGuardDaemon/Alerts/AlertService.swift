@@ -21,12 +21,11 @@ public final class AlertService: Sendable {
     private let outbox: AlertOutbox
     private let audit: AuditLog
     private let host: String
-    private let workers: [HotlineDelivery]
-    private let clients: [HTTPClient]
+    /// One delivery worker per `[[hotline]]` endpoint, each run as a service of its own.
+    let workers: [HotlineDelivery]
     private let incoming = Mutex<(alerts: [Alert], flushing: Bool)>(([], false))
     private let backlogCache: BacklogCache
     private let retention: OutboxRetention
-    private let tasks = Mutex<[Task<Void, Never>]>([])
 
     /// Opens the outbox in `configuration`'s state directory and prepares a worker per endpoint.
     public init(configuration: DaemonConfiguration, environment: [String: String], audit: AuditLog, backlogChanged: @escaping @Sendable () -> Void) throws {
@@ -38,36 +37,24 @@ public final class AlertService: Sendable {
         self.retention = retention
         host = Self.hostname()
         var workers: [HotlineDelivery] = []
-        var clients: [HTTPClient] = []
         for endpoint in configuration.hotlines {
             var tls = TLSConfiguration.makeClientConfiguration()
             if let ca = endpoint.caFile { tls.trustRoots = .file(ca) }
             var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
             clientConfiguration.timeout = .init(connect: .nanoseconds(endpoint.timeout.nanoseconds), read: .nanoseconds(endpoint.timeout.nanoseconds))
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
-            clients.append(client)
             let signer = try Self.signer(for: endpoint, environment: environment, audit: audit)
             workers.append(HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,
                                            policy: RetryPolicy(base: configuration.alerts.retryBase, cap: configuration.alerts.retryCap),
                                            stallAfter: configuration.alerts.stallAfter, backlog: backlogCache, retention: retention))
         }
         self.workers = workers
-        self.clients = clients
         backlogCache.refresh()
     }
 
-    /// Starts the delivery workers (after `READY=1`: pending alerts from before a restart go out).
-    public func start() {
-        let started = workers.map { worker in Task { await worker.run() } }
-        tasks.withLock { $0 = started }
-        Task { await retention.pruneIfDue() }
-    }
-
-    /// Stops the workers; undelivered alerts stay in the outbox for the next start.
-    public func stop() async {
-        for task in tasks.withLock({ $0 }) { task.cancel() }
-        for task in tasks.withLock({ $0 }) { await task.value }
-        for client in clients { try? await client.shutdown() }
+    /// Prunes delivered alerts past the retention once at start; the workers prune as they go.
+    func pruneAtStart() async {
+        await retention.pruneIfDue()
     }
 
     /// Queues the alert for `anomaly` if it is severe enough. Called on the engine's loop.

@@ -37,8 +37,13 @@ final class HotlineDelivery: Sendable {
         self.retention = retention
     }
 
-    /// Runs until cancelled.
-    func run() async {
+    /// Shuts the endpoint's HTTP client down, once delivery has stopped.
+    func shutdownClient() async throws {
+        try await client.shutdown()
+    }
+
+    /// Delivers until cancelled.
+    func deliver() async {
         var generator = SystemRandomNumberGenerator()
         while !Task.isCancelled {
             let next: AlertOutbox.Delivery?

@@ -63,7 +63,7 @@ public struct LockActionRunner: Sendable {
         var fields: Logger.Metadata = [
             JournalFields.terminal: .string(enforcement.terminalName),
             JournalFields.session: .string(enforcement.session.rawValue),
-            JournalFields.reason: .string(enforcement.reason),
+            JournalFields.reason: .string(enforcement.reason.rawValue),
         ]
         fields[JournalFields.lockAction] = action.map { .string($0.rawValue) }
         audit.daemon(.lockAction, message, level: level, fields: fields)
