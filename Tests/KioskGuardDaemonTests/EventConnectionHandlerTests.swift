@@ -12,64 +12,10 @@ import NIOPosix
 import Systemd
 import Testing
 
-/// A fixed peer, so the pipeline runs in an `EmbeddedChannel`, which has no socket to ask.
-struct FixedPeerIdentifier: PeerIdentifying {
-    var identity = PeerIdentity(credentials: PeerCredentials(pid: 4242, uid: 1000, gid: 1000), supplementaryGroups: [])
-
-    func identify(_ channel: any Channel) -> EventLoopFuture<PeerIdentity> {
-        channel.eventLoop.makeSucceededFuture(identity)
-    }
-}
-
 /// The event connection's pipeline (line decoder, then the handler) in an `EmbeddedChannel`,
 /// against a real `EngineHost` with a manual clock and a real state store: closes the daemon
 /// starts release the terminal as the peer's own close does.
 @Suite struct EventConnectionHandlerTests {
-    final class Fixture {
-        let loop = EmbeddedEventLoop()
-        let log = CapturingLogHandler()
-        let directory = NSTemporaryDirectory() + "kioskguard-handler-\(UUID().uuidString)"
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        let host: EngineHost
-        let gate: AccessGate
-        let decoder: EventDecoder
-
-        init() throws {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let configuration = try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": directory, "STATE_DIRECTORY": directory]).load(texts: [
-                ("test.toml", "[control]\nadmin_groups = []\n[policy]\nidle_timeout = \"60s\"\n[[terminal]]\nname = \"counter-1\"\nallowed_users = [\"1000\"]\nlock_actions = [\"client\"]\n"),
-            ])
-            let log = log
-            let audit = AuditLog(logger: Logger(label: "test") { _ in log })
-            pool.start()
-            host = EngineHost(eventLoop: loop, configuration: configuration, clock: ManualClock(), audit: audit,
-                              state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit))
-            gate = AccessGate(host: host, audit: audit, maxConnections: 8)
-            var limits = ProtocolLimits()
-            limits.maxLineLength = 256
-            decoder = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
-        }
-
-        deinit {
-            try? pool.syncShutdownGracefully()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-
-        /// A connected channel with the daemon's pipeline.
-        func connect() throws -> EmbeddedChannel {
-            let channel = EmbeddedChannel(loop: loop)
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: decoder.limits.maxLineLength)))
-            try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
-                host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier(), helloTimeout: .seconds(5)))
-            try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
-            return channel
-        }
-
-        var clientLostAnomalies: Int {
-            log.records.withLock { $0.count { $0.metadata[JournalFields.anomaly] == "client.lost" } }
-        }
-    }
-
     private func send(_ line: some Collection<UInt8>, to channel: EmbeddedChannel) throws {
         var buffer = channel.allocator.buffer(capacity: line.count + 1)
         buffer.writeBytes(line)
@@ -83,7 +29,7 @@ struct FixedPeerIdentifier: PeerIdentifying {
         return text.split(separator: "\n").map(String.init)
     }
 
-    private func bindAndBegin(_ fixture: Fixture) throws -> EmbeddedChannel {
+    private func bindAndBegin(_ fixture: DaemonFixture) throws -> EmbeddedChannel {
         let channel = try fixture.connect()
         try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1}"#.utf8), to: channel)
         #expect(try replies(channel).first?.contains(#""type":"welcome""#) == true)
@@ -116,7 +62,7 @@ struct FixedPeerIdentifier: PeerIdentifying {
     @Test(arguments: refusedWithAClose)
     func aLineRefusedWithACloseReleasesTheTerminal(_ refused: RefusedLine) throws {
         let kind = refused.kind, line = refused.bytes
-        let fixture = try Fixture()
+        let fixture = try DaemonFixture()
         let channel = try bindAndBegin(fixture)
         try send(line, to: channel)
         let refusal = try replies(channel)
@@ -133,7 +79,7 @@ struct FixedPeerIdentifier: PeerIdentifying {
     }
 
     @Test func aPeerThatClosesReleasesTheTerminalTheSameWay() throws {
-        let fixture = try Fixture()
+        let fixture = try DaemonFixture()
         let channel = try bindAndBegin(fixture)
         try channel.close().wait()
         #expect(fixture.host.snapshot().terminals.allSatisfy { !$0.connected })
@@ -141,7 +87,7 @@ struct FixedPeerIdentifier: PeerIdentifying {
     }
 
     @Test func aPeerThatHalfClosesIsAnsweredThenClosedAndReleased() throws {
-        let fixture = try Fixture()
+        let fixture = try DaemonFixture()
         let channel = try bindAndBegin(fixture)
         try send(Array(#"{"type":"ping","id":"last"}"#.utf8), to: channel)
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
@@ -151,7 +97,7 @@ struct FixedPeerIdentifier: PeerIdentifying {
     }
 
     @Test func aSecondHelloForABoundTerminalIsBusyAndKeepsItsConnection() throws {
-        let fixture = try Fixture()
+        let fixture = try DaemonFixture()
         _ = try bindAndBegin(fixture)
         let second = try fixture.connect()
         try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1,"id":"h"}"#.utf8), to: second)

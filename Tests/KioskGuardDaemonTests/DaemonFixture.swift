@@ -1,0 +1,79 @@
+import Foundation
+import KioskGuardConfiguration
+import KioskGuardCore
+@testable import KioskGuardDaemon
+import KioskGuardFraming
+import KioskGuardProtocol
+import KioskGuardTesting
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOPosix
+import Systemd
+
+/// A fixed peer, so pipelines run in an `EmbeddedChannel`, which has no socket to ask.
+struct FixedPeerIdentifier: PeerIdentifying {
+    var identity = PeerIdentity(credentials: PeerCredentials(pid: 4242, uid: 1000, gid: 1000), supplementaryGroups: [])
+
+    func identify(_ channel: any Channel) -> EventLoopFuture<PeerIdentity> {
+        channel.eventLoop.makeSucceededFuture(identity)
+    }
+}
+
+/// A real `EngineHost` on an `EmbeddedEventLoop`, with a manual clock, a real state store and a
+/// journal that is captured: the daemon's connection pipelines run against it in tests.
+final class DaemonFixture {
+    let loop = EmbeddedEventLoop()
+    let log = CapturingLogHandler()
+    let directory = NSTemporaryDirectory() + "kioskguard-handler-\(UUID().uuidString)"
+    let pool = NIOThreadPool(numberOfThreads: 1)
+    let host: EngineHost
+    let gate: AccessGate
+    let decoder: EventDecoder
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let configuration = try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": directory, "STATE_DIRECTORY": directory]).load(texts: [
+            ("test.toml", "[control]\nadmin_groups = []\nread_groups = [\"root\"]\n[policy]\nidle_timeout = \"60s\"\n[[terminal]]\nname = \"counter-1\"\nallowed_users = [\"1000\"]\nlock_actions = [\"client\"]\n"),
+        ])
+        let log = log
+        let audit = AuditLog(logger: Logger(label: "test") { _ in log })
+        pool.start()
+        host = EngineHost(eventLoop: loop, configuration: configuration, clock: ManualClock(), audit: audit,
+                          state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit))
+        gate = AccessGate(host: host, audit: audit, maxConnections: 8)
+        var limits = ProtocolLimits()
+        limits.maxLineLength = 256
+        decoder = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
+    }
+
+    deinit {
+        try? pool.syncShutdownGracefully()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A connected channel with the events socket's pipeline.
+    func connect() throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: decoder.limits.maxLineLength)))
+        try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
+            host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier(), helloTimeout: .seconds(5)))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
+        return channel
+    }
+
+    /// A connected channel with the control socket's pipeline, for a peer of `identity`.
+    func connectControl(as identity: PeerIdentity) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(loop: loop)
+        let service = ControlService(host: host, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
+        try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(
+            service: service, gate: gate, identifier: FixedPeerIdentifier(identity: identity), daemonUID: 999))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/control.sock")).wait()
+        return channel
+    }
+
+    var clientLostAnomalies: Int {
+        log.records.withLock { $0.count { $0.metadata[JournalFields.anomaly] == "client.lost" } }
+    }
+}
