@@ -125,6 +125,6 @@ extension EngineHarness {
 
     /// The reasons sessions ended with, in order.
     public var endReasons: [String] {
-        records(.sessionEnded).compactMap(\.reason)
+        records(.sessionEnded).compactMap(\.reason?.rawValue)
     }
 }

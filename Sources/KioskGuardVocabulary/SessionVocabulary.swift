@@ -115,3 +115,34 @@ public enum EnforcementReason: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 }
+
+/// Why a session or step entry happened (`KIOSKGUARD_REASON` of session and step entries):
+/// exactly one of the vocabulary's reasons, or the authentication method of a begin.
+public enum RecordReason: Hashable, Sendable, CustomStringConvertible {
+    /// A warning, or the activity that cancelled one.
+    case warn(WarnReason)
+    /// A lock.
+    case lock(LockReason)
+    /// An end.
+    case end(EndReason)
+    /// A refused step.
+    case denial(StepDenial)
+    /// A committed step out of place.
+    case note(StepDoneNote)
+    /// How the person authenticated at `session.begin`, as the kiosk app named it (`card+pin`, …).
+    case auth(String)
+
+    /// The reason as the journal spells it.
+    public var rawValue: String {
+        switch self {
+        case .warn(let reason): reason.rawValue
+        case .lock(let reason): reason.rawValue
+        case .end(let reason): reason.rawValue
+        case .denial(let reason): reason.rawValue
+        case .note(let note): note.rawValue
+        case .auth(let method): method
+        }
+    }
+
+    public var description: String { rawValue }
+}

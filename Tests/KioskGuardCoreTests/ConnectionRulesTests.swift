@@ -26,7 +26,7 @@ struct ConnectionRulesTests {
         var harness = EngineHarness.withAliceSession()
         harness.disconnect()
         #expect(harness.state == .locked)
-        #expect(harness.records(.sessionLocked).map(\.reason) == ["client-lost"])
+        #expect(harness.records(.sessionLocked).map(\.reason) == [.lock(.clientLost)])
         #expect(harness.enforcements.map(\.command) == [.lock])
         #expect(harness.anomalies(.clientLost).count == 1)
         #expect(harness.anomalies(.clientLost).first?.severity == .high)

@@ -59,7 +59,7 @@ struct HandoverRulesTests {
         harness.send(.presence(present: false))
         harness.advance(by: .seconds(5))
         #expect(harness.state == .locked)
-        #expect(harness.records(.sessionLocked).map(\.reason) == ["presence-lost"])
+        #expect(harness.records(.sessionLocked).map(\.reason) == [.lock(.presenceLost)])
     }
 
     @Test("a new person's session.begin supersedes the open one and raises handover.unclosed-session")

@@ -17,7 +17,7 @@ struct IdleRulesTests {
         harness.advance(by: .nanoseconds(1))
         #expect(harness.notices().last == .lock(s1, reason: .idle))
         #expect(harness.state == .locked)
-        #expect(harness.records(.sessionLocked).map(\.reason) == ["idle"])
+        #expect(harness.records(.sessionLocked).map(\.reason) == [.lock(.idle)])
     }
 
     @Test("activity cancels a warning; the next warning comes a full period later")

@@ -94,7 +94,7 @@ struct LockRulesTests {
         var harness = EngineHarness.withAliceSession()
         harness.send(.locked(s1))
         #expect(harness.state == .locked)
-        #expect(harness.records(.sessionLocked).map(\.reason) == ["client"])
+        #expect(harness.records(.sessionLocked).map(\.reason) == [.lock(.client)])
         harness.advance(by: .seconds(5))
         #expect(harness.anomalies().isEmpty)
     }

@@ -64,7 +64,7 @@ struct AuditLogTests {
     func record() {
         let records = capture {
             $0.record(AuditRecord(event: .sessionLocked, terminal: "counter-1", session: SessionID("s-1"), subject: subject,
-                                  state: .locked, reason: "idle"))
+                                  state: .locked, reason: .lock(.idle)))
         }
         let metadata = records[0].metadata
         #expect(records[0].level == .notice)

@@ -26,6 +26,18 @@ import Testing
         roundTrips(EndReason.self)
         roundTrips(StepDenial.self)
         roundTrips(EngineRefusal.self)
+        roundTrips(StepDoneNote.self)
+    }
+
+    @Test func typedReasonsSpellTheirReasonsString() {
+        let records: [(RecordReason, String)] = WarnReason.allCases.map { (.warn($0), $0.rawValue) }
+            + LockReason.allCases.map { (.lock($0), $0.rawValue) } + EndReason.allCases.map { (.end($0), $0.rawValue) }
+            + StepDenial.allCases.map { (.denial($0), $0.rawValue) } + StepDoneNote.allCases.map { (.note($0), $0.rawValue) }
+            + [(.auth("card+pin"), "card+pin")]
+        for (reason, text) in records { #expect(reason.rawValue == text && reason.description == text) }
+        let enforcements: [(EnforcementReason, String)] = LockReason.allCases.map { (.lock($0), $0.rawValue) }
+            + EndReason.allCases.map { (.end($0), $0.rawValue) }
+        for (reason, text) in enforcements { #expect(reason.rawValue == text) }
     }
 
     @Test func everyEventHasItsOwnMessageID() {

@@ -14,8 +14,8 @@ public struct AuditRecord: Hashable, Sendable {
     public var account: Pseudonym?
     /// The state the session is in after the change.
     public var state: SessionState?
-    /// Why it changed: a lock, warn, end or denial reason, or a decision's reason.
-    public var reason: String?
+    /// Why it changed: a lock, warn, end or denial reason, or how the person authenticated.
+    public var reason: RecordReason?
     /// The step of a step decision or completion.
     public var step: StepName?
     /// `allow` or `deny`, for step decisions.
@@ -24,7 +24,7 @@ public struct AuditRecord: Hashable, Sendable {
     /// Creates a record.
     public init(
         event: AuditEvent, terminal: String, session: SessionID? = nil, subject: Pseudonym? = nil,
-        account: Pseudonym? = nil, state: SessionState? = nil, reason: String? = nil, step: StepName? = nil,
+        account: Pseudonym? = nil, state: SessionState? = nil, reason: RecordReason? = nil, step: StepName? = nil,
         decision: StepDecisionOutcome? = nil
     ) {
         self.event = event

@@ -74,7 +74,7 @@ extension SessionEngine {
         terminals[terminal.index].open?.idleWarned = false
         terminals[terminal.index].open?.settleWarnedState()
         if let resumed = terminals[terminal.index].open {
-            actions.append(.record(record(.sessionResumed, terminal, resumed, reason: WarnReason.idle.rawValue)))
+            actions.append(.record(record(.sessionResumed, terminal, resumed, reason: .warn(.idle))))
         }
     }
 
@@ -98,7 +98,7 @@ extension SessionEngine {
         var session = Session(id: id, subject: subject, auth: auth, at: now)
         session.readerCard = readerCardAtBegin(terminal)
         terminals[terminal.index].open = session
-        actions.append(.record(record(.sessionBegun, terminal, session, reason: auth?.rawValue)))
+        actions.append(.record(record(.sessionBegun, terminal, session, reason: auth.map { .auth($0.rawValue) })))
         actions.append(.persist(PersistedSession(terminal: state.name, session: id, subject: subject, begunAt: now.wall)))
     }
 

@@ -43,7 +43,7 @@ extension SessionEngine {
         let name = terminals[terminal.index].name
         actions.append(.record(AuditRecord(
             event: .stepDenied, terminal: name, session: request.session, subject: subject, account: request.account, state: state,
-            reason: denial.rawValue, step: request.step, decision: .deny
+            reason: .denial(denial), step: request.step, decision: .deny
         )))
         actions.append(.notify(terminal, .stepDecision(request.id, session: request.session, step: request.step, denial: denial)))
         let kind: AnomalyKind
@@ -84,7 +84,7 @@ extension SessionEngine {
         refuse(.sessionNotActive, "session \(id) is \(inactive.state.rawValue); the step must not be committed", to: terminal, requestID, into: &actions)
         actions.append(.record(AuditRecord(
             event: .stepDone, terminal: state.name, session: id, subject: inactive.subject, account: account,
-            state: inactive.state, reason: StepDoneNote.inactiveSession.rawValue, step: step
+            state: inactive.state, reason: .note(.inactiveSession), step: step
         )))
         raise(Anomaly(
             kind: .stepOnInactiveSession, terminal: state.name, session: id, subject: inactive.subject, account: account,

@@ -10,7 +10,7 @@ extension SessionEngine {
         }
         session.settleWarnedState()
         terminals[terminal.index].open = session
-        actions.append(.record(record(.sessionWarned, terminal, session, reason: reason.rawValue)))
+        actions.append(.record(record(.sessionWarned, terminal, session, reason: .warn(reason))))
         if terminals[terminal.index].connected {
             actions.append(.notify(terminal, .warn(session.id, reason: reason, lockIn: target - now.monotonic)))
         }
@@ -25,7 +25,7 @@ extension SessionEngine {
         session.idleWarned = false
         session.maxWarned = false
         session.pendingSensitiveStep = nil
-        actions.append(.record(record(.sessionLocked, terminal, session, reason: reason.rawValue)))
+        actions.append(.record(record(.sessionLocked, terminal, session, reason: .lock(reason))))
         if reason != .client {
             if state.connected { actions.append(.notify(terminal, .lock(session.id, reason: reason))) }
             if state.connected && state.profile.lockPlan.waitsForClient {
@@ -69,7 +69,7 @@ extension SessionEngine {
         deadlines.cancel(terminal)
         var ended = session
         ended.state = .ended
-        actions.append(.record(record(.sessionEnded, terminal, ended, reason: reason.rawValue)))
+        actions.append(.record(record(.sessionEnded, terminal, ended, reason: .end(reason))))
         actions.append(.forget(terminal: state.name, session: session.id))
         guard tellClient else { return }
         if state.connected {
@@ -92,7 +92,7 @@ extension SessionEngine {
     }
 
     func record(
-        _ event: AuditEvent, _ terminal: TerminalID, _ session: Session, reason: String? = nil,
+        _ event: AuditEvent, _ terminal: TerminalID, _ session: Session, reason: RecordReason? = nil,
         step: StepName? = nil, account: Pseudonym? = nil, decision: StepDecisionOutcome? = nil
     ) -> AuditRecord {
         AuditRecord(

@@ -35,7 +35,7 @@ public struct AuditLog: Sendable {
             metadata[JournalFields.subject] = record.subject.map { .string($0.description) }
             metadata[JournalFields.account] = record.account.map { .string($0.description) }
             metadata[JournalFields.state] = record.state.map { .string($0.rawValue) }
-            metadata[JournalFields.reason] = record.reason.map { .string($0) }
+            metadata[JournalFields.reason] = record.reason.map { .string($0.rawValue) }
             metadata[JournalFields.step] = record.step.map { .string($0.rawValue) }
             metadata[JournalFields.decision] = record.decision.map { .string($0.rawValue) }
             if let peer {
