@@ -57,6 +57,7 @@ demo: build
 bench: packages
 	$(SWIFT) build -c release --product kioskguardd
 	$(SWIFT) build -c release --product kioskguard-bench
+	$(SWIFT) build -c release --product kioskguard-load
 	$(PYTHON) Benchmarks/suite.py
 
 clean:

@@ -33,7 +33,8 @@ def entries(count, hosts):
         host = f"kiosk-{index % hosts:02d}"
         event, reason = EVENTS[index % len(EVENTS)]
         fields = [f"__REALTIME_TIMESTAMP={(start + index) * 1_000_000}", f"__MONOTONIC_TIMESTAMP={index + 1}",
-                  "_BOOT_ID=0123456789abcdef0123456789abcdef", f"_HOSTNAME={host}", "SYSLOG_IDENTIFIER=kioskguardd",
+                  "_BOOT_ID=0123456789abcdef0123456789abcdef", f"_HOSTNAME={host}", "_SYSTEMD_UNIT=kioskguard.service",
+                  "_COMM=kioskguardd", "_UID=994", "SYSLOG_IDENTIFIER=kioskguardd",
                   f"MESSAGE={event}", f"KIOSKGUARD_EVENT={event}", f"KIOSKGUARD_TERMINAL=counter-{index % 7}",
                   f"KIOSKGUARD_SESSION=s-{index // 8}", f"KIOSKGUARD_SUBJECT={pseudonym(str(index // 8))}"]
         if reason:

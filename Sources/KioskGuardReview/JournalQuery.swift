@@ -19,8 +19,15 @@ public struct JournalQuery: Sendable {
     /// A query of everything on this host.
     public init() {}
 
-    /// Streams the matching entries in time order to `body`, which returns false to stop early.
-    public func forEach(_ body: (ReviewEntry) throws -> Bool) throws {
+    /// Who may have written kioskguardd's entries (the default: the installed unit, or a
+    /// kioskguardd run by root or by the `kioskguard` user).
+    public var trust = EntryTrust.installed
+
+    /// Streams the matching entries that journald vouches for in time order to `body`, which
+    /// returns false to stop early, and says how many it passed over as untrusted.
+    @discardableResult
+    public func forEach(_ body: (ReviewEntry) throws -> Bool) throws -> JournalScan {
+        var scan = JournalScan()
         let reader = try JournalReader(source)
         reader.addMatch("SYSLOG_IDENTIFIER", "kioskguardd")
         if let terminal { reader.addMatch(JournalFields.terminal, terminal) }
@@ -29,15 +36,20 @@ public struct JournalQuery: Sendable {
         reader.seek(toRealtime: since)
         while reader.next() {
             let time = reader.realtimeMicroseconds
-            if let until, time > until { return }
+            if let until, time > until { return scan }
             guard let event = reader.field(JournalFields.event) else { continue }
+            guard trust.vouchesFor(unit: reader.field("_SYSTEMD_UNIT"), command: reader.field("_COMM"), uid: reader.field("_UID")) else {
+                scan.untrusted += 1
+                continue
+            }
             let entry = ReviewEntry(
                 time: time, host: reader.field("_HOSTNAME") ?? "?", event: event, terminal: reader.field(JournalFields.terminal),
                 session: reader.field(JournalFields.session), subject: reader.field(JournalFields.subject),
                 account: reader.field(JournalFields.account), state: reader.field(JournalFields.state), reason: reader.field(JournalFields.reason),
                 anomaly: reader.field(JournalFields.anomaly), step: reader.field(JournalFields.step), message: reader.field("MESSAGE") ?? ""
             )
-            if try !body(entry) { return }
+            if try !body(entry) { return scan }
         }
+        return scan
     }
 }

@@ -46,7 +46,8 @@ def test_history_and_report_of_the_daemons_own_entries(daemons, journal):
 def export_entry(host, seconds, **fields):
     """One entry in journal export format, as journald would have stored it on `host`."""
     lines = [f"__REALTIME_TIMESTAMP={seconds * 1_000_000}", "__MONOTONIC_TIMESTAMP=1", "_BOOT_ID=0123456789abcdef0123456789abcdef",
-             f"_HOSTNAME={host}", "SYSLOG_IDENTIFIER=kioskguardd", "MESSAGE=kioskguard entry"]
+             f"_HOSTNAME={host}", "_SYSTEMD_UNIT=kioskguard.service", "_COMM=kioskguardd", "_UID=994",
+             "SYSLOG_IDENTIFIER=kioskguardd", "MESSAGE=kioskguard entry"]
     return "\n".join(lines + [f"{k}={v}" for k, v in fields.items()]) + "\n\n"
 
 
@@ -107,3 +108,29 @@ def test_unreadable_journal_is_a_clear_error(workdir):
     assert missing.returncode == 1 and "cannot read journal files" in missing.stderr
     bad_time = subprocess.run([str(CTL), "report", "--since", "next tuesday"], capture_output=True, text=True)
     assert bad_time.returncode == 2 and "--since 'next tuesday'" in bad_time.stderr
+
+
+def test_entries_a_user_forges_are_counted_and_not_believed(journal):
+    """A user in no group at all writes kioskguardd's entries with `logger --journald`: two
+    registrations of one account by two people, with terminal escape sequences. The review verbs
+    believe only what journald vouches for, and say how many entries they left out."""
+    since = f"@{int(time.time()) - 1}"
+    terminal = unique()
+    account = "p:" + "a" * 32
+    for number in (1, 2):
+        forged = "\n".join([
+            "SYSLOG_IDENTIFIER=kioskguardd", "MESSAGE=\x1b]0;owned\x07\x1b[2Jforged", "KIOSKGUARD_EVENT=step-done",
+            f"KIOSKGUARD_TERMINAL={terminal}", f"KIOSKGUARD_SESSION=s-{number}", f"KIOSKGUARD_SUBJECT=p:{str(number) * 32}",
+            f"KIOSKGUARD_ACCOUNT={account}", "KIOSKGUARD_STEP=\x1b[31mbank-account",
+        ]) + "\n"
+        subprocess.run(["runuser", "-u", "nobody", "--", "logger", "--journald"], input=forged, text=True, check=True)
+    journal.wait_count(2, KIOSKGUARD_TERMINAL=terminal)
+
+    audit = subprocess.run([str(CTL), "audit", "--since", since, "--json"], capture_output=True, text=True)
+    assert account not in audit.stdout, audit.stdout
+    assert "entries name kioskguardd but were not written by it" in audit.stderr
+    assert int(audit.stderr.split("kioskguardctl: ")[1].split()[0]) >= 2
+    history = subprocess.run([str(CTL), "history", "--terminal", terminal, "--since", since], capture_output=True, text=True)
+    assert history.returncode == 0 and "no kioskguard entries match" in history.stdout
+    assert "2 entries name kioskguardd" in history.stderr
+    assert "\x1b" not in history.stdout + history.stderr + audit.stdout + audit.stderr

@@ -89,3 +89,23 @@ struct TimeExpressionTests {
         #expect(TimeExpression.parse(text, now: now) == nil)
     }
 }
+
+/// What the review verbs believe and print of entries anyone could have written.
+@Suite struct ReviewTrustTests {
+    @Test func onlyTheUnitOrTheDaemonRunByATrustedUserIsBelieved() {
+        let trust = EntryTrust(units: ["kioskguard.service"], command: "kioskguardd", uids: ["0", "994"])
+        #expect(trust.vouchesFor(unit: "kioskguard.service", command: "kioskguardd", uid: "994"))
+        #expect(trust.vouchesFor(unit: nil, command: "kioskguardd", uid: "0"))
+        #expect(!trust.vouchesFor(unit: "session-3.scope", command: "logger", uid: "65534"))
+        // A user who names a program of their own kioskguardd is still that user.
+        #expect(!trust.vouchesFor(unit: "session-3.scope", command: "kioskguardd", uid: "1000"))
+        #expect(!trust.vouchesFor(unit: nil, command: nil, uid: "0"))
+    }
+
+    @Test func controlCharactersArePrintedAsEscapes() {
+        #expect(ReviewText.printable("counter-1") == "counter-1")
+        #expect(ReviewText.printable("\u{1B}]0;owned\u{07}\u{1B}[2J") == "\\x1b]0;owned\\x07\\x1b[2J")
+        #expect(ReviewText.printable("a\nb\u{7F}c\u{9B}d") == "a\\x0ab\\x7fc\\x9bd")
+        #expect(ReviewText.printable("窓口 café") == "窓口 café")
+    }
+}

@@ -45,8 +45,9 @@ struct ReportCommand: ParsableCommand {
         return "\(percent)%"
     }
 
-    private func csvField(_ value: String) -> String {
-        value.contains(",") || value.contains("\"") ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+    private func csvField(_ field: String) -> String {
+        let value = ReviewText.printable(field)
+        return value.contains(",") || value.contains("\"") ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
     }
 }
 

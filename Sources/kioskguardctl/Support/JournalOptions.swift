@@ -38,12 +38,17 @@ struct JournalOptions: ParsableArguments {
         return query
     }
 
-    /// Runs `query`, turning an unreadable journal into a one-line failure.
+    /// Runs `query`, turning an unreadable journal into a one-line failure. Entries journald
+    /// does not vouch for are left out and counted on stderr, never silently dropped.
     static func stream(_ query: JournalQuery, _ body: (ReviewEntry) throws -> Bool) throws {
+        let scan: JournalScan
         do {
-            try query.forEach(body)
+            scan = try query.forEach(body)
         } catch let error as JournalReaderError {
             throw CLIFailure(error.description)
+        }
+        if scan.untrusted > 0 {
+            printToStandardError("kioskguardctl: \(scan.untrusted) entries name kioskguardd but were not written by it (journald's _SYSTEMD_UNIT, _COMM and _UID say otherwise); they are left out. See them with: journalctl SYSLOG_IDENTIFIER=kioskguardd -o verbose")
         }
     }
 

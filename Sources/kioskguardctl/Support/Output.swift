@@ -1,5 +1,6 @@
 import FoundationEssentials
 import KioskGuardProtocol
+import KioskGuardReview
 
 /// Runs a verb that acts and prints what the daemon did.
 func act(_ options: GlobalOptions, _ request: ControlRequest) throws {
@@ -16,6 +17,7 @@ enum Output {
             print(empty)
             return
         }
+        let rows = rows.map { $0.map(ReviewText.printable) }
         let widths = headers.indices.map { column in ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in

@@ -1,0 +1,19 @@
+/// Text from the journal as the review verbs print it. A journal field is anyone's text: printed
+/// raw, its control characters could set a terminal's title, clear its screen or fake lines of
+/// output.
+public enum ReviewText {
+    /// `text` with every control character (C0, DEL, C1) written as `\x1b`.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                let hex = String(scalar.value, radix: 16)
+                result += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
