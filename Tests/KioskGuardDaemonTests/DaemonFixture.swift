@@ -55,7 +55,7 @@ final class DaemonFixture {
     /// A connected channel with the events socket's pipeline.
     func connect() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: decoder.limits.maxLineLength)))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: decoder.limits.maxLineLength)))
         try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
             host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier(), helloTimeout: .seconds(5)))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
@@ -66,7 +66,7 @@ final class DaemonFixture {
     func connectControl(as identity: PeerIdentity) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
         let service = ControlService(host: host, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
         try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(
             service: service, gate: gate, identifier: FixedPeerIdentifier(identity: identity), daemonUID: 999))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/control.sock")).wait()

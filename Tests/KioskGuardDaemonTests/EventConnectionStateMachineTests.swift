@@ -16,7 +16,8 @@ import Testing
         let hello = InboundMessage(id: RequestID("h"), body: .hello(Hello(terminal: "counter-1")))
         #expect(machine.received(.success(hello)) == .bind(Hello(terminal: "counter-1"), peer, requestID: RequestID("h")))
         #expect(machine.bound(to: terminal) == .none)
-        #expect(machine.state == .bound(peer, terminal))
+        #expect(machine.state == .bound(terminal))
+        #expect(machine.eventTerminal == terminal)
         return machine
     }
 
@@ -28,6 +29,7 @@ import Testing
         // Lines still in the read buffer after the refusal are not acted on.
         let event = InboundMessage(id: nil, body: .event(.activity(SessionID("s-1"))))
         #expect(machine.received(.success(event)) == .none)
+        #expect(machine.eventTerminal == nil)
         #expect(machine.channelClosed() == .release(terminal))
         #expect(machine.state == .closed)
     }

@@ -48,3 +48,62 @@ import Testing
         #expect(try lines(channel) == [])
     }
 }
+
+/// The daemon's batch decoder in a real pipeline: the lines of one read come up together, lines
+/// before an overlong one are still delivered, and a partial line is not kept in a big buffer.
+@Suite struct LineBatchDecoderTests {
+    private func channel(limit: Int = 16) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: limit)))
+        return channel
+    }
+
+    private func batches(_ channel: EmbeddedChannel) throws -> [[String]] {
+        var batches: [[String]] = []
+        while let batch = try channel.readInbound(as: LineBatch.self) {
+            var lines: [String] = []
+            batch.forEachLine { line in
+                lines.append(String(decoding: line, as: UTF8.self))
+                return true
+            }
+            batches.append(lines)
+        }
+        return batches
+    }
+
+    @Test func theLinesOfOneReadComeUpAsOneBatch() throws {
+        let channel = try channel()
+        try channel.writeInbound(ByteBuffer(string: "one\ntwo\r\n\nthree\nfo"))
+        #expect(try batches(channel) == [["one", "two", "three"]])
+        try channel.writeInbound(ByteBuffer(string: "ur\n"))
+        #expect(try batches(channel) == [["four"]])
+    }
+
+    @Test func linesBeforeAnOverlongOneAreDeliveredThenItFails() throws {
+        let channel = try channel(limit: 4)
+        #expect(throws: LineTooLongError(limit: 4)) { try channel.writeInbound(ByteBuffer(string: "ok\nabcde\nlater\n")) }
+        #expect(try batches(channel) == [["ok"]])
+    }
+
+    @Test func aLineCanStopTheBatch() throws {
+        let channel = try channel()
+        try channel.writeInbound(ByteBuffer(string: "a\nb\nc\n"))
+        let batch = try #require(try channel.readInbound(as: LineBatch.self))
+        var seen: [String] = []
+        batch.forEachLine { line in
+            seen.append(String(decoding: line, as: UTF8.self))
+            return seen.count < 2
+        }
+        #expect(seen == ["a", "b"])
+    }
+
+    @Test func aPartialLineIsKeptInABufferOfItsOwnSize() throws {
+        var decoder = LineBatchDecoder(maxLineLength: 16)
+        var buffer = ByteBufferAllocator().buffer(capacity: 65_536)
+        buffer.writeString("whole\npart")
+        #expect(try decoder.decode(buffer: &buffer) != nil)
+        #expect(try decoder.decode(buffer: &buffer) == nil)
+        #expect(String(buffer: buffer) == "part")
+        #expect(buffer.capacity < 1024)
+    }
+}

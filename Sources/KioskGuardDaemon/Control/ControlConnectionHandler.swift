@@ -3,11 +3,11 @@ import KioskGuardProtocol
 import NIOCore
 import Systemd
 
-/// One connection on the control socket, behind `ByteToMessageHandler(LineFrameDecoder)`: a thin
+/// One connection on the control socket, behind `ByteToMessageHandler(LineBatchDecoder)`: a thin
 /// handler around `ControlConnectionStateMachine`. The peer is identified off the event loop
 /// before anything is read; each line is then one request, answered by the control service.
 final class ControlConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
+    typealias InboundIn = LineBatch
     typealias OutboundOut = ByteBuffer
 
     private let service: ControlService
@@ -37,9 +37,10 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
-        guard line.readableBytes > 0 else { return }
-        perform(machine.received(codec.decodeRequest(line.readableBytesView)), context)
+        unwrapInboundIn(data).forEachLine { line in
+            perform(machine.received(codec.decodeRequest(line)), context)
+            return machine.isServing
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -55,6 +55,12 @@ struct ControlConnectionStateMachine {
         close()
     }
 
+    /// Whether request lines are acted on.
+    var isServing: Bool {
+        if case .serving = state { return true }
+        return false
+    }
+
     /// A request line arrived, decoded (or refused) by the control codec.
     mutating func received(_ decoded: Result<ControlRequest, ControlRefusal>) -> Action {
         guard case .serving(let peer, let grant) = state else { return .none }

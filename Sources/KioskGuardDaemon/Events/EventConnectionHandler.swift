@@ -5,12 +5,12 @@ import Logging
 import NIOCore
 import Systemd
 
-/// One kiosk app's connection, behind `ByteToMessageHandler(LineFrameDecoder)`: a thin handler
+/// One kiosk app's connection, behind `ByteToMessageHandler(LineBatchDecoder)`: a thin handler
 /// around `EventConnectionStateMachine`. It feeds the machine what happens on the channel
 /// (identity known, a line, a deadline, a close) and carries out what the machine returns
 /// against the channel and the engine host.
 final class EventConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
+    typealias InboundIn = LineBatch
     typealias OutboundOut = ByteBuffer
 
     private let host: EngineHost
@@ -26,7 +26,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
     // The lines of one read arrived together, so one clock reading times them all.
     private var arrival: Moment?
     // Kept past the state that carries them, for the summary written when the connection closes.
-    private var peer: PeerIdentity?
+    private var peer: PeerCredentials?
     private var terminalName: String?
     /// How long a peer may leave 256 KiB of replies unread before it is closed.
     static let unreadReplyGrace = TimeAmount.seconds(5)
@@ -53,7 +53,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         identifier.identify(context.channel).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let identity):
-                peer = identity
+                peer = identity.credentials
                 perform(machine.identified(identity), context)
             case .failure:
                 perform(machine.identificationFailed(), context)
@@ -63,10 +63,15 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
-        guard line.readableBytes > 0 else { return }
-        let decoded = line.withUnsafeReadableBytes { decoder.decode($0) }
-        perform(machine.received(decoded), context)
+        unwrapInboundIn(data).forEachLine { line in
+            let decoded = decoder.decode(line)
+            if let terminal = machine.eventTerminal, case .success(let message) = decoded, case .event(let event) = message.body {
+                deliver(event, requestID: message.id, terminal: terminal)
+                return true
+            }
+            perform(machine.received(decoded), context)
+            return machine.isReading
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -149,12 +154,16 @@ final class EventConnectionHandler: ChannelInboundHandler {
         case .bind(let hello, let identity, let requestID):
             bind(hello, identity, requestID: requestID, context)
         case .deliver(let event, let requestID, let terminal):
-            let moment = arrival ?? host.now()
-            arrival = moment
-            host.handle(event, requestID: requestID, from: terminal, at: moment)
+            deliver(event, requestID: requestID, terminal: terminal)
         case .release(let terminal):
             host.disconnect(terminal, channel: context.channel)
         }
+    }
+
+    private func deliver(_ event: KioskEvent, requestID: RequestID?, terminal: TerminalID) {
+        let moment = arrival ?? host.now()
+        arrival = moment
+        host.handle(event, requestID: requestID, from: terminal, at: moment)
     }
 
     private func bind(_ hello: Hello, _ identity: PeerIdentity, requestID: RequestID?, _ context: ChannelHandlerContext) {

@@ -13,8 +13,9 @@ struct EventConnectionStateMachine {
         case identifying
         /// The peer is known; its first line must be a hello.
         case awaitingHello(PeerIdentity)
-        /// Bound to a terminal: lines are session events for it.
-        case bound(PeerIdentity, TerminalID)
+        /// Bound to a terminal: lines are session events for it. (The peer is not kept here: the
+        /// state is read for every line, and copying its groups each time would cost.)
+        case bound(TerminalID)
         /// The daemon is closing the connection; `terminal` is released once the channel is gone.
         case closing(terminal: TerminalID?)
         /// The channel is gone.
@@ -44,12 +45,12 @@ struct EventConnectionStateMachine {
 
     private(set) var state = State.identifying
 
-    /// The peer, once its credentials are known (for the journal).
-    var peer: PeerIdentity? {
-        switch state {
-        case .awaitingHello(let peer), .bound(let peer, _): peer
-        case .identifying, .closing, .closed: nil
-        }
+    /// The terminal a bound connection's session events go to; nil while lines must go through
+    /// `received`. The handler delivers a bound connection's events straight to it, which is
+    /// what `received` returns for them, without building an action for every line.
+    var eventTerminal: TerminalID? {
+        if case .bound(let terminal) = state { return terminal }
+        return nil
     }
 
     /// The peer's credentials and groups are known.
@@ -65,9 +66,9 @@ struct EventConnectionStateMachine {
     }
 
     /// A line arrived and was decoded (or refused) by the protocol codec.
-    mutating func received(_ decoded: Result<InboundMessage, EventError>) -> Action {
+    mutating func received(_ decoded: consuming Result<InboundMessage, EventError>) -> Action {
         let message: InboundMessage
-        switch decoded {
+        switch consume decoded {
         case .failure(let error):
             guard isReading else { return .none }
             return refuse(error)
@@ -80,7 +81,7 @@ struct EventConnectionStateMachine {
             case .failure(let error): return refuse(error)
             case .success(let hello): return .bind(hello, peer, requestID: message.id)
             }
-        case .bound(_, let terminal):
+        case .bound(let terminal):
             switch message.body {
             case .event(let event): return .deliver(event, requestID: message.id, terminal: terminal)
             case .ping: return .reply(.pong(id: message.id))
@@ -93,8 +94,8 @@ struct EventConnectionStateMachine {
 
     /// The engine host bound the connection to `terminal` (the welcome is already written).
     mutating func bound(to terminal: TerminalID) -> Action {
-        guard case .awaitingHello(let peer) = state else { return .none }
-        state = .bound(peer, terminal)
+        guard case .awaitingHello = state else { return .none }
+        state = .bound(terminal)
         return .none
     }
 
@@ -137,7 +138,7 @@ struct EventConnectionStateMachine {
     mutating func channelClosed() -> Action {
         let terminal: TerminalID?
         switch state {
-        case .bound(_, let bound): terminal = bound
+        case .bound(let bound): terminal = bound
         case .closing(let bound): terminal = bound
         case .identifying, .awaitingHello, .closed: terminal = nil
         }
@@ -145,7 +146,8 @@ struct EventConnectionStateMachine {
         return terminal.map { .release($0) } ?? .none
     }
 
-    private var isReading: Bool {
+    /// Whether lines from the peer are acted on (not before it is identified, nor once closing).
+    var isReading: Bool {
         switch state {
         case .awaitingHello, .bound: true
         case .identifying, .closing, .closed: false
@@ -154,7 +156,7 @@ struct EventConnectionStateMachine {
 
     private var boundTerminal: TerminalID? {
         switch state {
-        case .bound(_, let terminal): terminal
+        case .bound(let terminal): terminal
         case .closing(let terminal): terminal
         case .identifying, .awaitingHello, .closed: nil
         }

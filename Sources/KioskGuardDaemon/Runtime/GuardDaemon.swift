@@ -118,13 +118,13 @@ public enum GuardDaemon {
         let daemonUID = getuid()
         let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) { pipeline in
             let running = running.value
-            try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: running.decoder.limits.maxLineLength)))
+            try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: running.decoder.limits.maxLineLength)))
             try pipeline.addHandler(EventConnectionHandler(host: running.host, gate: running.gate, decoder: running.decoder,
                                                            identifier: identifier, helloTimeout: helloTimeout))
         }
         let control = try await listen(named: "control", path: daemon.controlSocket, activated: activated, group: group) { pipeline in
             let running = running.value
-            try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
+            try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
             try pipeline.addHandler(ControlConnectionHandler(service: running.control, gate: running.gate, identifier: identifier, daemonUID: daemonUID))
         }
         let eventsPath = events.localAddress?.pathname

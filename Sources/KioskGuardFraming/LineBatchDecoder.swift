@@ -1,0 +1,74 @@
+public import KioskGuardProtocol
+public import NIOCore
+
+/// The daemon's line framing as a NIO decoder: every complete line that one read brought goes
+/// up the pipeline together, as one `LineBatch`, so a kiosk writing hundreds of events a read
+/// costs one trip through the pipeline, not one per line. A line over the limit is an error as
+/// soon as the limit is passed (the lines before it are delivered first); a partial line left
+/// over is kept in a buffer of its own size, not in the read buffer it is a slice of.
+/// Wrap it in `ByteToMessageHandler`.
+public struct LineBatchDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = LineBatch
+
+    private let framer: LineFramer
+
+    /// A decoder for lines of at most `maxLineLength` bytes.
+    public init(maxLineLength: Int) {
+        self.framer = LineFramer(maxLineLength: maxLineLength)
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> LineBatch? {
+        let (end, overlong) = buffer.withUnsafeReadableBytes { bytes -> (Int, Bool) in
+            var end = 0
+            while end < bytes.count {
+                switch framer.frame(UnsafeRawBufferPointer(rebasing: bytes[end...])) {
+                case .line(_, let consumed): end += consumed
+                case .incomplete: return (end, false)
+                case .tooLong: return (end, true)
+                }
+            }
+            return (end, false)
+        }
+        guard end > 0 else {
+            if overlong { throw LineTooLongError(limit: framer.maxLineLength) }
+            if buffer.readerIndex > 0 || buffer.capacity > 2 * buffer.readableBytes + 1024 {
+                var compact = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+                compact.writeImmutableBuffer(buffer)
+                buffer = compact
+            }
+            return nil
+        }
+        return LineBatch(bytes: buffer.readSlice(length: end)!, framer: framer)
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> LineBatch? {
+        // An unterminated last line is not a line: the peer left before finishing it.
+        try decode(buffer: &buffer)
+    }
+}
+
+/// Complete lines that arrived together, each within the limit.
+public struct LineBatch: Sendable {
+    /// The lines with their newlines, as they arrived.
+    public let bytes: ByteBuffer
+    private let framer: LineFramer
+
+    init(bytes: ByteBuffer, framer: LineFramer) {
+        self.bytes = bytes
+        self.framer = framer
+    }
+
+    /// Calls `body` with each line's bytes (without `\n` or a trailing `\r`), in order, until it
+    /// returns false. Empty lines are passed over.
+    public func forEachLine(_ body: (UnsafeRawBufferPointer) -> Bool) {
+        bytes.withUnsafeReadableBytes { all in
+            var start = 0
+            while start < all.count, case .line(let content, let consumed) = framer.frame(UnsafeRawBufferPointer(rebasing: all[start...])) {
+                if !content.isEmpty, !body(UnsafeRawBufferPointer(rebasing: all[(start + content.lowerBound)..<(start + content.upperBound)])) {
+                    return
+                }
+                start += consumed
+            }
+        }
+    }
+}
