@@ -13,12 +13,8 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
         commandName: "kioskguardctl",
         abstract: "Inspect and act on kioskguardd, and review what it recorded.",
         usage: "kioskguardctl [--socket <path>] [--json] <subcommand> [<options>]",
-        discussion: """
-            The global options --socket and --json may stand before or after the verb: \
-            'kioskguardctl --json status' and 'kioskguardctl status --json' are the same command.
-
-            Exit codes: 0 ok, 1 refused or failed, 2 usage.
-            """,
+        discussion: "The global options --socket and --json may stand before or after the verb: 'kioskguardctl --json status' and "
+            + "'kioskguardctl status --json' are the same command. Exit codes: 0 ok, 1 refused or failed, 2 usage.",
         version: KioskGuardVersion.current,
         subcommands: [
             StatusCommand.self, TerminalsCommand.self, SessionsCommand.self, ShowCommand.self, LockCommand.self,
