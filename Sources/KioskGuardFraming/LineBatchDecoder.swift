@@ -1,4 +1,4 @@
-public import KioskGuardProtocol
+import KioskGuardProtocol
 public import NIOCore
 
 /// The daemon's line framing as a NIO decoder: every complete line that one read brought goes

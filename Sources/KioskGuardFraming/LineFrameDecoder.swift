@@ -1,4 +1,4 @@
-public import KioskGuardProtocol
+import KioskGuardProtocol
 public import NIOCore
 
 /// The line framing of both protocols as a NIO decoder: each complete line (without `\n` or a

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DEADLINE, build_preload, unique
 
-# Each line must be refused with an error and a close (contract section 3: invalid UTF-8 framing
+# Each line must be refused with an error and a close (docs/protocol.md, "Framing": invalid UTF-8
 # or a line over the limit). A Japanese kiosk app sending one Shift-JIS string is the first case.
 REFUSED_WITH_A_CLOSE = {
     "shift-jis": '{"type":"card.inserted","subject":"'.encode() + "窓口".encode("shift_jis") + b'"}',
