@@ -104,9 +104,11 @@ LIMITS = """## Limits and caveats
   `rss_connected_kib`). Since the daemon became a group of services (commit 10cf938) that
   connection figure is some 0.7 to 1.2 KiB higher than before, while RSS with 10,000 sessions
   open is lower (RSS at start fell by some 15 MiB; which change did that was not measured);
-  the extra per-connection memory is not yet explained: it is not the line decoder's
-  pipeline stage (measured without it: no smaller) nor malloc arenas (MALLOC_ARENA_MAX=1: the
-  same gap).
+  the likeliest cause of the extra per-connection memory is the line decoder's own pipeline
+  stage (`ByteToMessageHandler`, its handler context and its two ring buffers). Malloc arenas
+  are ruled out (MALLOC_ARENA_MAX=1: the same gap); a build with the decoder inside the
+  connection handler (`NIOSingleStepByteToMessageProcessor`) measured no smaller, but that
+  processor keeps each connection's last read buffer, so it does not rule the stage out.
 - **Lock delay**: most locks leave within a fraction of a millisecond of their deadline; the
   p99 moves from run to run with how the event loop, journald, the journal writer and the load
   generator share the two cores during the lock burst. The generator's own delays show as
