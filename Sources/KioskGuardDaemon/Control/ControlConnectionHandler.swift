@@ -56,12 +56,12 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         case .refuseAndClose(let peer, let refusal):
             gate.deny(peer.credentials, socket: "control", terminal: nil, reason: "not in admin_groups or read_groups")
             send(codec.encode(ControlResponse<ActionResult>.failure(id: "", refusal)), context)
-            closeAfterFlush(context)
+            context.closeAfterFlushing()
         case .reject(let id, let error):
             send(codec.encode(ControlResponse<ActionResult>.failure(id: id, error)), context)
         case .rejectAndClose(let id, let error):
             send(codec.encode(ControlResponse<ActionResult>.failure(id: id, error)), context)
-            closeAfterFlush(context)
+            context.closeAfterFlushing()
         case .perform(let request, let adminUID):
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             service.perform(request, adminUID: adminUID) { [self] line in send(line, bound.value) }
@@ -75,11 +75,5 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: line.count)
         out.writeBytes(line)
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-    }
-
-    private func closeAfterFlush(_ context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
     }
 }

@@ -142,15 +142,11 @@ final class EventConnectionHandler: ChannelInboundHandler {
             write(message, context)
         case .replyAndClose(let message):
             write(message, context)
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            context.closeAfterFlushing()
         case .closeAtOnce:
             context.close(promise: nil)
         case .close:
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            context.closeAfterFlushing()
         case .bind(let hello, let identity, let requestID):
             bind(hello, identity, requestID: requestID, context)
         case .deliver(let event, let requestID, let terminal):
