@@ -59,6 +59,7 @@ struct ConfigurationBuilder {
         daemon.maxLineLength = Int(try section.integer("max_line_length", in: 256...1_048_576) ?? Int64(daemon.maxLineLength))
         daemon.helloTimeout = try section.duration("hello_timeout") ?? daemon.helloTimeout
         daemon.maxConnections = Int(try section.integer("max_connections", in: 1...100_000) ?? Int64(daemon.maxConnections))
+        daemon.maxConnectionsPerUID = Int(try section.integer("max_connections_per_uid", in: 1...100_000) ?? Int64(daemon.maxConnectionsPerUID))
         try section.rejectUnknownKeys()
     }
 

@@ -44,6 +44,9 @@ public struct DaemonSettings: Sendable {
     public var helloTimeout: Duration = .seconds(10)
     /// The most event connections at once (`max_connections`).
     public var maxConnections = 1024
+    /// The most event connections one uid may hold that are not bound to a terminal
+    /// (`max_connections_per_uid`); a uid named in `allowed_users` may hold one per such terminal.
+    public var maxConnectionsPerUID = 8
 }
 
 /// Where the daemon's records go.

@@ -112,7 +112,7 @@ class JournalFollower:
 class Daemon:
     """One kioskguardd under test, with its own directory and configuration."""
 
-    def __init__(self, directory: Path, terminals, policy=None, extra="", env=None, control=None):
+    def __init__(self, directory: Path, terminals, policy=None, extra="", env=None, control=None, daemon=()):
         self.directory = directory
         self.events = directory / "run" / "events.sock"
         self.control_path = directory / "run" / "control.sock"
@@ -129,6 +129,7 @@ class Daemon:
             f'pseudonym_key_file = "{key}"',
             'log_target = "journal"',
             'hello_timeout = "5s"',
+            *daemon,
             "[control]",
             *(control or ["admin_groups = []"]),
             "[policy]",
@@ -306,6 +307,26 @@ def daemons(workdir):
     yield make
     for daemon in started:
         daemon.stop()
+
+
+@pytest.fixture
+def local_users():
+    """Makes real local users for attack tests (`make(groups=[...])` returns the name), and
+    deletes them and their groups afterwards."""
+    made = []
+
+    def make(groups=()):
+        name = "kg" + uuid.uuid4().hex[:8]
+        for group in groups:
+            subprocess.run(["groupadd", "-f", group], check=True)
+        subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group",
+                        *(["--groups", ",".join(groups)] if groups else []), name], check=True)
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        subprocess.run(["userdel", name], check=False)
 
 
 @pytest.fixture

@@ -46,12 +46,26 @@ struct AlertTests {
         #expect((data["details"] as? [String: String]) == ["other_subject": "p:x"])
     }
 
+    @Test("alert ids are random version-4 UUIDs, never the same twice")
+    func alertIDs() throws {
+        let ids = try (0..<1000).map { _ in try #require(AlertID.random()) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let bytes = Array(id.utf8)
+            #expect(bytes.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+            #expect(bytes[14] == UInt8(ascii: "4"))
+            #expect("89ab".utf8.contains(bytes[19]))
+        }
+        #expect(AlertID.format(Array(0..<16)) == "00010203-0405-0607-0809-0a0b0c0d0e0f")
+    }
+
     @Test("a body over 64 KiB is impossible: details are dropped, identifiers kept")
     func bodyCap() throws {
         let huge = (0..<200).map { AnomalyDetail("session", String(repeating: "s", count: 500) + "\($0)") }
             + (0..<200).map { AnomalyDetail("other_\($0)", String(repeating: "x", count: 500)) }
         let anomaly = Anomaly(kind: .guardRestarted, subject: Pseudonym(high: 9, low: 9), detectedAt: WallInstant(nanosecondsSinceEpoch: 0), details: huge)
-        let alert = AlertBody.alert(for: anomaly, host: "h")
+        let alert = AlertBody.alert(for: anomaly, host: "h", id: AlertID.random()!)
         #expect(alert.body.count <= AlertBody.maxBodySize)
         let json = try #require(JSONSerialization.jsonObject(with: Data(alert.body)) as? [String: Any])
         let data = try #require(json["data"] as? [String: Any])

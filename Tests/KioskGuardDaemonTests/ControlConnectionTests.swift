@@ -85,4 +85,30 @@ import Testing
         #expect(try replies(channel).first?.contains("line-too-long") == true)
         #expect(!channel.isActive)
     }
+
+    @Test func aConnectionWithoutARequestIsClosedAtTheIdleDeadlineAndReleased() throws {
+        let fixture = try DaemonFixture()
+        let channel = try fixture.connectControl(as: root)
+        #expect(fixture.gate.openConnections(on: .control) == 1)
+        fixture.loop.advanceTime(by: ControlConnectionHandler.idleTimeout - .seconds(1))
+        try send(#"{"id":"s","verb":"status"}"#, to: channel)
+        #expect(try replies(channel).count == 1)
+        // The deadline starts again from the reply, and a request begun but never ended does not stop it.
+        try channel.writeInbound(ByteBuffer(string: #"{"id":"t","verb":"#))
+        fixture.loop.advanceTime(by: ControlConnectionHandler.idleTimeout - .seconds(1))
+        #expect(channel.isActive)
+        fixture.loop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+        #expect(fixture.gate.openConnections(on: .control) == 0)
+    }
+
+    @Test func oneUidHoldsAtMostItsShareOfControlConnections() throws {
+        let fixture = try DaemonFixture()
+        let held = try (0..<ConnectionLimits.control.perUID).map { _ in try fixture.connectControl(as: reader) }
+        #expect(held.allSatisfy { $0.isActive })
+        let refused = try fixture.connectControl(as: reader)
+        #expect(!refused.isActive)
+        #expect(try fixture.connectControl(as: root).isActive)
+        #expect(fixture.log.records.withLock { $0.contains { $0.metadata["KIOSKGUARD_REASON"] == "connection-limit" } })
+    }
 }

@@ -15,8 +15,12 @@ import Systemd
 struct FixedPeerIdentifier: PeerIdentifying {
     var identity = PeerIdentity(credentials: PeerCredentials(pid: 4242, uid: 1000, gid: 1000), supplementaryGroups: [])
 
-    func identify(_ channel: any Channel) -> EventLoopFuture<PeerIdentity> {
-        channel.eventLoop.makeSucceededFuture(identity)
+    func credentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+        channel.eventLoop.makeSucceededFuture(identity.credentials)
+    }
+
+    func identity(of credentials: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<PeerIdentity> {
+        eventLoop.makeSucceededFuture(identity)
     }
 }
 
@@ -41,7 +45,7 @@ final class DaemonFixture {
         pool.start()
         host = EngineHost(eventLoop: loop, configuration: configuration, clock: ManualClock(), audit: audit,
                           state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit))
-        gate = AccessGate(host: host, audit: audit, maxConnections: 8)
+        gate = AccessGate(host: host, audit: audit)
         var limits = ProtocolLimits()
         limits.maxLineLength = 256
         decoder = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
@@ -57,7 +61,7 @@ final class DaemonFixture {
         let channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: decoder.limits.maxLineLength)))
         try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
-            host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier(), helloTimeout: .seconds(5)))
+            services: EventConnectionServices(host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier())))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
         return channel
     }

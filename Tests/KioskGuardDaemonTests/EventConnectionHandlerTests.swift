@@ -70,6 +70,7 @@ import Testing
         #expect(!channel.isActive, "\(kind): the connection stays open")
         #expect(fixture.host.snapshot().terminals.allSatisfy { !$0.connected }, "\(kind): the terminal stays bound")
         #expect(fixture.clientLostAnomalies == 1, "\(kind)")
+        #expect(fixture.gate.openConnections(on: .events) == 0, "\(kind): the closed connection is still counted")
 
         let again = try fixture.connect()
         try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1}"#.utf8), to: again)

@@ -2,6 +2,8 @@
 #define KIOSKGUARD_SHIMS_H
 
 #include <sys/types.h>
+/* getrandom(2) and GRND_NONBLOCK, which Swift's Glibc module does not export. */
+#include <sys/random.h>
 
 /* pidfd_open(2): a descriptor that becomes readable when the process exits. The syscall(2)
  * entry point is variadic and cannot be called from Swift. Returns -1 and sets errno on error. */

@@ -20,7 +20,7 @@ public enum AlertBody {
     public static let maxBodySize = 64 * 1024
 
     /// The alert for `anomaly`, detected on `host`.
-    public static func alert(for anomaly: Anomaly, host: String, id: String = newID()) -> Alert {
+    public static func alert(for anomaly: Anomaly, host: String, id: String) -> Alert {
         var data = AnomalyData(anomaly: anomaly, host: host)
         var body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: host, data: data)
         while body.count > maxBodySize, !data.details.isEmpty {
@@ -32,16 +32,13 @@ public enum AlertBody {
     }
 
     /// A test alert an admin queues to prove the hotline path end to end.
-    public static func test(host: String, at time: WallInstant, id: String = newID()) -> Alert {
+    public static func test(host: String, at time: WallInstant, id: String) -> Alert {
         var data = AnomalyData(anomaly: Anomaly(kind: .patternRecurring, detectedAt: time), host: host)
         data.anomaly = "test"
         data.severity = "low"
         data.reason = "kioskguardctl alerts test"
         return Alert(id: id, type: "kioskguard.test", detectedAt: time, body: encode(id: id, type: "kioskguard.test", time: time, host: host, data: data))
     }
-
-    /// A new alert id (a random UUID).
-    public static func newID() -> String { UUID().uuidString.lowercased() }
 
     private static func encode(id: String, type: String, time: WallInstant, host: String, data: AnomalyData) -> [UInt8] {
         let event = CloudEvent(id: id, source: "urn:kioskguard:\(host)", type: type, time: RFC3339.format(time), data: data)

@@ -23,7 +23,7 @@ public final class AlertService: Sendable {
     private let host: String
     /// One delivery worker per `[[hotline]]` endpoint, each run as a service of its own.
     let workers: [HotlineDelivery]
-    private let incoming = Mutex<(alerts: [Alert], flushing: Bool)>(([], false))
+    private let incoming = Mutex<(drafts: [AlertDraft], flushing: Bool)>(([], false))
     private let backlogCache: BacklogCache
     private let retention: OutboxRetention
 
@@ -60,14 +60,15 @@ public final class AlertService: Sendable {
     /// Queues the alert for `anomaly` if it is severe enough. Called on the engine's loop.
     public func accept(_ anomaly: Anomaly) {
         guard anomaly.severity >= settings.minSeverity, !workers.isEmpty else { return }
-        submit(AlertBody.alert(for: anomaly, host: host))
+        submit(AlertDraft(content: .anomaly(anomaly)))
     }
 
-    /// Queues a test alert (`alerts test`) through the normal path; returns its id.
-    public func queueTest() -> String {
-        let alert = AlertBody.test(host: host, at: SystemClock().now().wall)
-        submit(alert)
-        return alert.id
+    /// Queues a test alert (`alerts test`) through the normal path; returns its id, or nil when
+    /// the kernel gives no randomness for one.
+    public func queueTest() -> String? {
+        guard let id = AlertID.random() else { return nil }
+        submit(AlertDraft(id: id, content: .test(SystemClock().now().wall)))
+        return id
     }
 
     /// Makes every pending delivery due now and wakes the workers (`alerts retry`).
@@ -95,9 +96,9 @@ public final class AlertService: Sendable {
         return (pending, oldest)
     }
 
-    private func submit(_ alert: Alert) {
+    private func submit(_ draft: AlertDraft) {
         let startFlush = incoming.withLock { state -> Bool in
-            state.alerts.append(alert)
+            state.drafts.append(draft)
             defer { state.flushing = true }
             return !state.flushing
         }
@@ -105,41 +106,85 @@ public final class AlertService: Sendable {
     }
 
     /// Commits everything submitted so far in one transaction, repeatedly until nothing is left.
-    /// A failing commit (a full disk) is said once, loudly, and retried each second with the
-    /// alerts kept in memory; its recovery is said once too.
+    /// What cannot be committed now stays in memory and is retried each second: a failing commit
+    /// (a full disk), or alerts the kernel gave no random id for. Trouble is said once, loudly,
+    /// and so is its end.
     private func flush() async {
-        var failingSince: MonotonicInstant?
+        var troubleSince: MonotonicInstant?
         while true {
-            let batch = incoming.withLock { state -> [Alert] in
-                defer { state.alerts.removeAll() }
-                if state.alerts.isEmpty { state.flushing = false }
-                return state.alerts
+            let drafts = incoming.withLock { state -> [AlertDraft] in
+                defer { state.drafts.removeAll() }
+                if state.drafts.isEmpty { state.flushing = false }
+                return state.drafts
             }
-            guard !batch.isEmpty else { return }
-            do {
-                try await outbox.enqueue(batch, endpoints: workers.map(\.endpoint.name), at: SystemClock().now().wall)
-            } catch {
-                // Not committed, so not queued: keep the alerts in memory and try again.
-                if failingSince == nil {
-                    failingSince = SystemClock().now().monotonic
-                    audit.logger.critical("cannot commit \(batch.count) alerts to \(outbox.path): \(error); they are kept in memory and retried every second")
+            guard !drafts.isEmpty else { return }
+            let outcome = await commit(drafts)
+            announce(outcome.committed)
+            guard let trouble = outcome.trouble else {
+                if let since = troubleSince {
+                    troubleSince = nil
+                    let seconds = (SystemClock().now().monotonic - since).components.seconds
+                    audit.logger.notice("alerts committed again to \(outbox.path) after \(seconds) s of failures")
                 }
-                incoming.withLock { $0.alerts.insert(contentsOf: batch, at: 0) }
-                try? await Task.sleep(for: .seconds(1))
                 continue
             }
-            if let since = failingSince {
-                failingSince = nil
-                let seconds = (SystemClock().now().monotonic - since).components.seconds
-                audit.logger.notice("alerts committed again to \(outbox.path) after \(seconds) s of failures")
+            if troubleSince == nil {
+                troubleSince = SystemClock().now().monotonic
+                audit.logger.critical("cannot commit \(outcome.retry.count) alerts to \(outbox.path): \(trouble); they are kept in memory and retried every second")
             }
-            for alert in batch {
-                audit.daemon(.alertQueued, "alert \(alert.id) (\(alert.type)) queued for \(workers.count) hotline endpoint(s)",
-                             level: .info, fields: [JournalFields.alertID: .string(alert.id)])
-            }
-            for worker in workers { worker.wake.signal() }
-            backlogCache.refresh()
+            incoming.withLock { $0.drafts.insert(contentsOf: outcome.retry, at: 0) }
+            try? await Task.sleep(for: .seconds(1))
         }
+    }
+
+    /// Gives each draft an id and commits them together. When one alert's id is already in the
+    /// outbox the transaction fails as a whole, so each is then committed alone, and an alert
+    /// whose id collides is re-issued under a new id rather than retried as it is forever.
+    private func commit(_ drafts: [AlertDraft]) async -> (committed: [Alert], retry: [AlertDraft], trouble: String?) {
+        var ready: [(draft: AlertDraft, alert: Alert)] = []
+        var retry: [AlertDraft] = []
+        var trouble: String?
+        for var draft in drafts {
+            draft.id = draft.id ?? AlertID.random()
+            if let alert = draft.alert(host: host) {
+                ready.append((draft, alert))
+            } else {
+                trouble = "the kernel gave no randomness for alert ids (\(String(cString: strerror(errno))))"
+                retry.append(draft)
+            }
+        }
+        let endpoints = workers.map(\.endpoint.name)
+        do {
+            try await outbox.enqueue(ready.map(\.alert), endpoints: endpoints, at: SystemClock().now().wall)
+            return (ready.map(\.alert), retry, trouble)
+        } catch let error as SQLiteError where error.isConstraintViolation {
+            var committed: [Alert] = []
+            for (draft, alert) in ready {
+                do {
+                    try await outbox.enqueue([alert], endpoints: endpoints, at: SystemClock().now().wall)
+                    committed.append(alert)
+                } catch let error as SQLiteError where error.isConstraintViolation {
+                    trouble = "alert id \(alert.id) (\(alert.type)) is already in the outbox; it is re-issued under a new id"
+                    retry.append(AlertDraft(content: draft.content))
+                } catch {
+                    trouble = "\(error)"
+                    retry.append(draft)
+                }
+            }
+            return (committed, retry, trouble)
+        } catch {
+            return ([], retry + ready.map(\.draft), "\(error)")
+        }
+    }
+
+    private func announce(_ committed: [Alert]) {
+        guard !committed.isEmpty else { return }
+        for alert in committed {
+            audit.daemon(.alertQueued, "alert \(alert.id) (\(alert.type)) queued for \(workers.count) hotline endpoint(s)",
+                         level: .info, fields: [JournalFields.alertID: .string(alert.id)])
+        }
+        for worker in workers { worker.wake.signal() }
+        backlogCache.refresh()
     }
 
     private static func signer(for endpoint: HotlineEndpoint, environment: [String: String], audit: AuditLog) throws -> WebhookSigner? {
@@ -212,6 +257,31 @@ final class OutboxRetention: Sendable {
             try await outbox.prune(deliveredBefore: now.wall - keep)
         } catch {
             audit.logger.error("cannot prune delivered alerts in \(outbox.path): \(error)")
+        }
+    }
+}
+
+/// An alert not yet committed: what it reports, and its id once it has one.
+struct AlertDraft: Sendable {
+    enum Content: Sendable {
+        case anomaly(Anomaly)
+        case test(WallInstant)
+    }
+
+    var id: String?
+    let content: Content
+
+    init(id: String? = nil, content: Content) {
+        self.id = id
+        self.content = content
+    }
+
+    /// The alert with its body, once the draft has an id.
+    func alert(host: String) -> Alert? {
+        guard let id else { return nil }
+        switch content {
+        case .anomaly(let anomaly): return AlertBody.alert(for: anomaly, host: host, id: id)
+        case .test(let time): return AlertBody.test(host: host, at: time, id: id)
         }
     }
 }

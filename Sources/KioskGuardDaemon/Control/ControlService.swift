@@ -71,7 +71,11 @@ final class ControlService {
                     try await alerts.retryNow()
                     line = codec.encode(.success(id: id, ActionResult(message: "every pending alert is due now")))
                 case .alertsTest:
-                    line = codec.encode(.success(id: id, ActionResult(message: "test alert \(alerts.queueTest()) queued")))
+                    if let alertID = alerts.queueTest() {
+                        line = codec.encode(.success(id: id, ActionResult(message: "test alert \(alertID) queued")))
+                    } else {
+                        line = codec.encode(ControlResponse<ActionResult>.failure(id: id, ControlError(.failed, "the kernel gave no randomness for an alert id; try again")))
+                    }
                 default:
                     let now = SystemClock().now().wall
                     let rows = try alerts.rows(pendingOnly: request.pending ?? false).map {

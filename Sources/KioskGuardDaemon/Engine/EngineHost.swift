@@ -15,6 +15,8 @@ public final class EngineHost {
     /// The configuration in force: the one snapshot every part of the daemon reads, replaced as a
     /// whole by a reload, so a reload reaches everything at once.
     public private(set) var configuration: DaemonConfiguration
+    /// Counts the configurations taken over, so what is derived from one knows when it is stale.
+    public private(set) var configurationGeneration = 0
     private var terminals: [String: TerminalConfiguration]
     private let clock: any MomentSource
     let audit: AuditLog
@@ -114,11 +116,11 @@ public final class EngineHost {
     }
 
     /// Records that the connection limit turned a peer away (rate-limited to one record a minute).
-    public func raiseConnectionLimit() {
+    public func raiseConnectionLimit(socket: String, limit: Int) {
         let now = NIODeadline.now()
         if let last = lastConnectionLimitRecord, now - last < .seconds(60) { return }
         lastConnectionLimitRecord = now
-        audit.logger.warning("the connection limit is reached; new kiosk app connections are closed at once")
+        audit.logger.warning("the connection limit is reached on the \(socket) socket (\(limit)); new connections are closed at once")
     }
 
     private var lastConnectionLimitRecord: NIODeadline?
@@ -148,6 +150,7 @@ public final class EngineHost {
     /// those end, and admit no new connection.
     public func reconfigure(_ configuration: DaemonConfiguration) {
         self.configuration = configuration
+        configurationGeneration += 1
         terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for terminal in configuration.terminals { engine.addTerminal(terminal.profile) }
         rearmTimer()

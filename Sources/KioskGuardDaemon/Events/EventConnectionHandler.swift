@@ -13,58 +13,55 @@ final class EventConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = LineBatch
     typealias OutboundOut = ByteBuffer
 
-    private let host: EngineHost
-    private let gate: AccessGate
-    private let decoder: EventDecoder
-    private let identifier: any PeerIdentifying
-    private let helloTimeout: TimeAmount
+    private let services: EventConnectionServices
     private var machine = EventConnectionStateMachine()
     private var helloDeadline: Scheduled<Void>?
-    private var unreadReplyDeadline: Scheduled<Void>?
-    private var counted = false
-    private var refusals = ProtocolErrorTally()
+    private var backpressure = ReplyBackpressure()
+    private var ticket: ConnectionBudget.Ticket?
     // The lines of one read arrived together, so one clock reading times them all.
     private var arrival: Moment?
     // Kept past the state that carries them, for the summary written when the connection closes.
     private var peer: PeerCredentials?
     private var terminalName: String?
-    /// How long a peer may leave 256 KiB of replies unread before it is closed.
-    static let unreadReplyGrace = TimeAmount.seconds(5)
 
-    init(host: EngineHost, gate: AccessGate, decoder: EventDecoder, identifier: any PeerIdentifying, helloTimeout: TimeAmount) {
-        self.host = host
-        self.gate = gate
-        self.decoder = decoder
-        self.identifier = identifier
-        self.helloTimeout = helloTimeout
+    init(services: EventConnectionServices) {
+        self.services = services
     }
 
+    private var host: EngineHost { services.host }
+    private var gate: AccessGate { services.gate }
+
     func channelActive(context: ChannelHandlerContext) {
-        guard gate.open() else {
-            host.raiseConnectionLimit()
-            context.close(promise: nil)
-            return
-        }
-        counted = true
-        let seconds = helloTimeout.nanoseconds / 1_000_000_000
-        helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: helloTimeout) { [self] in
-            perform(machine.helloDeadlinePassed(after: seconds), context)
-        }
-        identifier.identify(context.channel).assumeIsolated().whenComplete { [self] result in
-            switch result {
-            case .success(let identity):
-                peer = identity.credentials
-                perform(machine.identified(identity), context)
-            case .failure:
+        services.identifier.credentials(of: context.channel).assumeIsolated().whenComplete { [self] result in
+            guard case .success(let credentials) = result, let admitted = gate.admit(credentials, on: .events) else {
                 perform(machine.identificationFailed(), context)
+                return
             }
+            ticket = admitted
+            peer = credentials
+            admittedConnection(of: credentials, context)
         }
         context.fireChannelActive()
     }
 
+    private func admittedConnection(of credentials: PeerCredentials, _ context: ChannelHandlerContext) {
+        // Read per connection, so a reload's hello_timeout applies to the next connection.
+        let timeout = host.configuration.daemon.helloTimeout
+        let seconds = timeout.components.seconds
+        helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [self] in
+            perform(machine.helloDeadlinePassed(after: seconds), context)
+        }
+        services.identifier.identity(of: credentials, on: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let identity): perform(machine.identified(identity), context)
+            case .failure: perform(machine.identificationFailed(), context)
+            }
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         unwrapInboundIn(data).forEachLine { line in
-            let decoded = decoder.decode(line)
+            let decoded = services.decoder.decode(line)
             if let terminal = machine.eventTerminal, case .success(let message) = decoded, case .event(let event) = message.body {
                 deliver(event, requestID: message.id, terminal: terminal)
                 return true
@@ -82,12 +79,12 @@ final class EventConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         helloDeadline?.cancel()
-        unreadReplyDeadline?.cancel()
-        if let summary = refusals.drain() { report(summary, closing: true) }
+        backpressure.cancel()
+        if let peer, let terminalName { gate.boundConnectionClosed(peer, terminal: terminalName) }
         perform(machine.channelClosed(), context)
-        if counted {
-            counted = false
-            gate.close()
+        if let ticket {
+            self.ticket = nil
+            gate.close(ticket, on: .events)
         }
         context.fireChannelInactive()
     }
@@ -100,22 +97,9 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // Backpressure: with 256 KiB of replies pending, stop reading this peer until it takes
-        // them (a burst of refused lines in one read can get there while the peer reads fine).
-        // A peer that still has not taken them after `unreadReplyGrace` is not reading at all.
-        let options = context.channel.syncOptions
-        if context.channel.isWritable {
-            unreadReplyDeadline?.cancel()
-            unreadReplyDeadline = nil
-            try? options?.setOption(.autoRead, value: true)
-            return
-        }
-        try? options?.setOption(.autoRead, value: false)
-        context.flush()
-        guard unreadReplyDeadline == nil else { return }
-        unreadReplyDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: Self.unreadReplyGrace) { [self] in
-            guard !context.channel.isWritable else { return }
-            if let summary = refusals.drain() { report(summary, closing: false) }
+        // A burst of refused lines in one read can fill the buffer while the peer reads fine, so
+        // only a peer that leaves it full for the grace is closed.
+        backpressure.writabilityChanged(context) { [self] in
             host.audit.daemon(.protocolErrors, "closing the connection of \(peerDescription): it does not read its replies",
                               level: .warning, fields: peerFields(reason: "not-reading"))
             perform(machine.notReading(), context)
@@ -166,7 +150,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         guard let terminal = host.terminalConfiguration(named: hello.terminal),
               terminal.admits(uid: identity.uid, gid: identity.gid, groups: identity.supplementaryGroups)
         else {
-            gate.deny(identity.credentials, socket: "events", terminal: hello.terminal, reason: "terminal-not-allowed")
+            gate.deny(identity.credentials, socket: .events, terminal: hello.terminal, reason: "terminal-not-allowed")
             let refusal = EventError(.terminalNotAllowed, "this user may not act as terminal \(hello.terminal)", requestID: requestID)
             perform(machine.bindRefused(refusal), context)
             return
@@ -174,6 +158,11 @@ final class EventConnectionHandler: ChannelInboundHandler {
         switch host.connect(hello.terminal, channel: context.channel, peer: identity.credentials) {
         case .success(let bound):
             helloDeadline?.cancel()
+            helloDeadline = nil
+            if var ticket {
+                gate.bind(&ticket)
+                self.ticket = ticket
+            }
             terminalName = hello.terminal
             perform(machine.bound(to: bound), context)
         case .failure(var error):
@@ -183,22 +172,14 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     private func write(_ message: OutboundMessage, _ context: ChannelHandlerContext) {
-        if case .error(let error) = message, let summary = refusals.count(error.code, at: .now()) {
-            report(summary, closing: false)
-        }
+        if case .error(let error) = message, let peer { gate.refused(error.code, peer: peer, terminal: terminalName) }
         let bytes = message.encoded()
         var out = context.channel.allocator.buffer(capacity: bytes.count)
         out.writeBytes(bytes)
         context.write(wrapOutboundOut(out), promise: nil)
     }
 
-    // MARK: Refusals in the journal
-
-    private func report(_ summary: ProtocolErrorTally.Summary, closing: Bool) {
-        let when = closing ? "before it closed" : "since the last summary"
-        host.audit.daemon(.protocolErrors, "\(peerDescription) had \(summary.total) lines refused \(when): \(summary.reason)",
-                          level: .warning, fields: peerFields(reason: summary.reason))
-    }
+    // MARK: Records
 
     private var peerDescription: String {
         let terminal = terminalName.map { "terminal \($0)" } ?? "a kiosk app connection"

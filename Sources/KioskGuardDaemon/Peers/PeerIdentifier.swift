@@ -1,12 +1,16 @@
 import CSystemd
 public import NIOCore
 public import NIOPosix
-import Systemd
+public import Systemd
 
-/// Finds out who is on the other end of a new connection without blocking its event loop.
+/// Finds out who is on the other end of a new connection without blocking its event loop, in
+/// two steps: the kernel's credentials first (the connection is admitted or refused on its uid
+/// alone), then the user's groups, which only an admitted connection costs.
 public protocol PeerIdentifying: Sendable {
-    /// The identity of `channel`'s peer, completed on the channel's event loop.
-    func identify(_ channel: any Channel) -> EventLoopFuture<PeerIdentity>
+    /// The `SO_PEERCRED` credentials of `channel`'s peer, completed on the channel's event loop.
+    func credentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials>
+    /// The identity of the peer with `credentials`, its groups included, completed on `eventLoop`.
+    func identity(of credentials: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<PeerIdentity>
 }
 
 /// Reads `SO_PEERCRED` from the socket and looks the user's groups up on a thread pool: under
@@ -20,17 +24,18 @@ public struct SocketPeerIdentifier: PeerIdentifying {
         self.pool = pool
     }
 
-    public func identify(_ channel: any Channel) -> EventLoopFuture<PeerIdentity> {
+    public func credentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(PeerIdentificationError())
         }
         let credentials: EventLoopFuture<kioskguard_ucred> = provider.unsafeGetSocketOption(
             level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED))
-        return credentials.flatMap { [pool] raw in
-            let peer = PeerCredentials(pid: raw.pid, uid: raw.uid, gid: raw.gid)
-            return pool.runIfActive(eventLoop: channel.eventLoop) {
-                PeerIdentity(credentials: peer, supplementaryGroups: peer.supplementaryGroups)
-            }
+        return credentials.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
+    }
+
+    public func identity(of credentials: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<PeerIdentity> {
+        pool.runIfActive(eventLoop: eventLoop) {
+            PeerIdentity(credentials: credentials, supplementaryGroups: credentials.supplementaryGroups)
         }
     }
 }

@@ -86,7 +86,7 @@ public enum GuardDaemon {
         var limits = ProtocolLimits()
         limits.maxLineLength = configuration.daemon.maxLineLength
         let running = RunningDaemon(
-            host: host, gate: AccessGate(host: host, audit: audit, maxConnections: configuration.daemon.maxConnections), control: control,
+            host: host, gate: AccessGate(host: host, audit: audit), control: control,
             reloader: reloader, decoder: EventDecoder(limits: limits, pseudonymizer: pseudonymizer), audit: audit
         )
         let bound = NIOLoopBound(running, eventLoop: loop)
@@ -114,13 +114,16 @@ public enum GuardDaemon {
         _ daemon: DaemonSettings, running: NIOLoopBound<RunningDaemon>, identifier: SocketPeerIdentifier, group: MultiThreadedEventLoopGroup
     ) async throws -> [any Channel] {
         let activated = Dictionary(ServiceManager.listenedSockets().map { ($0.name, $0.descriptor) }, uniquingKeysWith: { first, _ in first })
-        let helloTimeout = TimeAmount.nanoseconds(daemon.helloTimeout.nanoseconds)
         let daemonUID = getuid()
-        let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) { pipeline in
+        let services = try await running.eventLoop.submit {
             let running = running.value
-            try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: running.decoder.limits.maxLineLength)))
-            try pipeline.addHandler(EventConnectionHandler(host: running.host, gate: running.gate, decoder: running.decoder,
-                                                           identifier: identifier, helloTimeout: helloTimeout))
+            return NIOLoopBound(EventConnectionServices(host: running.host, gate: running.gate, decoder: running.decoder, identifier: identifier),
+                                eventLoop: running.host.eventLoop)
+        }.get()
+        let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) { pipeline in
+            let services = services.value
+            try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: services.decoder.limits.maxLineLength)))
+            try pipeline.addHandler(EventConnectionHandler(services: services))
         }
         let control = try await listen(named: "control", path: daemon.controlSocket, activated: activated, group: group) { pipeline in
             let running = running.value
@@ -144,10 +147,11 @@ public enum GuardDaemon {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.autoRead, value: false)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
-            // NIO keeps each connection's last receive buffer for reuse. A kiosk app's lines fit
-            // in 512 bytes, so an idle terminal holds that rather than the default 2 KiB; a busy
-            // one grows it by doubling, up to 64 KiB.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            // NIO keeps each connection's last receive buffer for reuse, so an idle terminal holds
+            // one. Most protocol lines (hello, activity, session.begin) fit in 128 bytes; a read
+            // that fills the buffer doubles it, up to 64 KiB, so a busy peer soon reads in large
+            // blocks while thousands of idle ones hold 128 bytes each rather than the default 2 KiB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try makePipeline(channel.pipeline.syncOperations) }
             }

@@ -34,6 +34,10 @@ public struct SQLiteError: Error, CustomStringConvertible {
     public let code: Int32
     /// What failed and why.
     public let description: String
+
+    /// A UNIQUE, NOT NULL or foreign-key constraint refused the statement: retrying it as it is
+    /// can never succeed.
+    public var isConstraintViolation: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 }
 
 /// An open SQLite connection. Not thread-safe by itself: `SQLiteDatabase` is its only owner and

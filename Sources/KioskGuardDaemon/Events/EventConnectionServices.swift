@@ -1,0 +1,18 @@
+import KioskGuardProtocol
+
+/// What every kiosk app connection uses, held once for all of them: a connection's handler keeps
+/// one reference to it rather than its own copy of each (with thousands of terminals connected,
+/// that is a few hundred kilobytes). Confined to the engine's event loop.
+final class EventConnectionServices {
+    let host: EngineHost
+    let gate: AccessGate
+    let decoder: EventDecoder
+    let identifier: any PeerIdentifying
+
+    init(host: EngineHost, gate: AccessGate, decoder: EventDecoder, identifier: any PeerIdentifying) {
+        self.host = host
+        self.gate = gate
+        self.decoder = decoder
+        self.identifier = identifier
+    }
+}

@@ -1,0 +1,203 @@
+"""Attacks by a local user of the kiosk host (docs/threat-model.md, "A local attacker"): a member
+of the kiosk-app group, a read-only admin and a user in no group, each a real account made for
+the test, against a real daemon. Each test performs the attack and shows it harms no one."""
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+from conftest import DEADLINE, build_preload, read_line, unique
+from hotline import alerting_daemon, card_swap
+from test_hostile_peers import peak_memory_kib
+
+# The attacker's side, run as the attacking user: holds `count` connections to `path` open until
+# its stdin closes, with "reopen" opening a new one for each the daemon closes; prints "holding"
+# once it has tried them all. With "flood", one connection instead writes requests and never reads.
+ATTACKER = r"""
+import select, socket, sys, time
+mode, path, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def connect():
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(path)
+    return sock
+if mode == "flood":
+    sock = connect()
+    sock.setblocking(False)
+    request = b'{"id":"x","verb":"sessions"}\n' * 1000
+    deadline = time.monotonic() + float(sys.argv[4])
+    try:
+        while time.monotonic() < deadline:
+            select.select([], [sock], [], 0.1)
+            try:
+                sock.send(request)
+            except BlockingIOError:
+                pass
+        print("still open")
+    except (BrokenPipeError, ConnectionResetError):
+        print("closed")
+    sys.exit(0)
+held = [connect() for _ in range(count)]
+print("holding", flush=True)
+while not select.select([sys.stdin], [], [], 0)[0]:
+    readable = select.select(held, [], [], 0.05)[0]
+    for sock in readable:
+        if sock.recv(4096) == b"":
+            held.remove(sock)
+            sock.close()
+            if mode == "reopen":
+                held.append(connect())
+"""
+
+
+def attack(user, *arguments):
+    process = subprocess.Popen(["runuser", "-u", user, "--", sys.executable, "-c", ATTACKER, *map(str, arguments)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "holding"
+    return process
+
+
+def stop(process):
+    process.stdin.close()
+    process.wait(timeout=DEADLINE)
+
+
+def open_to_everyone(daemon):
+    """Sockets any user can connect to, as a careless admin might leave them: SO_PEERCRED decides."""
+    for path in (daemon.events, daemon.control_path, daemon.events.parent):
+        os.chmod(path, 0o777 if path.is_dir() else 0o666)
+
+
+def uid_of(user):
+    return str(int(subprocess.run(["id", "-u", user], capture_output=True, text=True, check=True).stdout))
+
+
+def test_one_kiosk_group_user_cannot_keep_the_kiosk_apps_offline(daemons, journal, local_users):
+    group = unique("kga")
+    attacker = local_users(groups=[group])
+    victim = unique()
+    daemon = daemons([{"name": victim, "allowed_users": ["root"]}, {"name": unique(), "allowed_groups": [group]}],
+                     daemon=["max_connections = 64"]).start()
+    open_to_everyone(daemon)
+    # More connections than the socket's whole limit, re-opened as the daemon closes them.
+    holder = attack(attacker, "reopen", daemon.events, 70)
+    try:
+        for attempt in range(3):
+            client = daemon.client(victim)
+            client.ping()
+            client.close()
+        # The pressure is recorded once for the attacker's uid, not once per connection.
+        denied = journal.wait_for(KIOSKGUARD_EVENT="terminal-denied", KIOSKGUARD_PEER_UID=uid_of(attacker))
+        assert denied["KIOSKGUARD_REASON"] == "connection-limit"
+        assert "the connection limit is reached for this uid" in denied["MESSAGE"]
+    finally:
+        stop(holder)
+    assert len(journal.matching(KIOSKGUARD_EVENT="terminal-denied", KIOSKGUARD_PEER_UID=uid_of(attacker))) == 1
+
+
+def test_a_reader_holding_control_connections_takes_nothing_from_the_kiosks_or_the_alerts(daemons, workdir, journal, hotline, local_users):
+    group = unique("kgr")
+    reader = local_users(groups=[group])
+    name = unique()
+    hotline.start()
+    daemon = alerting_daemon(daemons, workdir, hotline, name)
+    daemon.config.write_text(daemon.config.read_text().replace("[control]\nadmin_groups = []", f'[control]\nadmin_groups = []\nread_groups = ["{group}"]'))
+    # A daemon with 256 descriptors, so that idle connections could exhaust it within the test.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        daemon.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    open_to_everyone(daemon)
+    # Idle connections, never closed by the attacker (re-opening them in a loop would be a connect
+    # flood, which the kernel's listen backlog meets before the daemon does).
+    holder = attack(reader, "hold", daemon.control_path, 400)
+    try:
+        client = daemon.client(name)
+        client.ping()
+        assert daemon.control("status")["ok"]
+        card_swap(client, "s-1", "newcomer-1")
+        card_swap(client, "s-2", "newcomer-2")
+        requests = hotline.wait_for(lambda requests: len({r.json["id"] for r in requests}) >= 2)
+        ids = {r.json["id"] for r in requests}
+        assert len(ids) >= 2 and "00000000-0000-4000-8000-000000000000" not in ids, ids
+    finally:
+        stop(holder)
+
+
+def test_a_reader_that_never_reads_its_replies_is_closed(daemons, local_users):
+    group = unique("kgr")
+    reader = local_users(groups=[group])
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], control=["admin_groups = []", f'read_groups = ["{group}"]']).start()
+    open_to_everyone(daemon)
+    before = peak_memory_kib(daemon)
+    result = subprocess.run(["runuser", "-u", reader, "--", sys.executable, "-c", ATTACKER, "flood", str(daemon.control_path), "0", str(DEADLINE)],
+                            capture_output=True, text=True, timeout=DEADLINE * 2)
+    assert result.stdout.strip() == "closed", result.stdout + result.stderr
+    # What a peer can make the daemon hold: the 256 KiB of unread replies and a read's worth of requests.
+    assert peak_memory_kib(daemon) - before < 32 * 1024
+    assert daemon.control("status")["ok"]
+
+
+NOBODY_UID = "65534"
+
+# A user in no group: `count` connections one after another, each naming a terminal it may not
+# act as, and as many more that send a line before `hello`; every one is refused and closed.
+REFUSED_PEER = r"""
+import json, socket, sys
+path, terminal, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for line in (json.dumps({"type": "hello", "terminal": terminal, "protocol": 1}), '{"type":"ping"}'):
+    for _ in range(count):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(path)
+        sock.sendall(line.encode() + b"\n")
+        assert b'"error"' in sock.makefile("rb").readline()
+        sock.close()
+print("refused")
+"""
+
+
+def test_refused_connections_are_summed_up_per_uid_and_minute(daemons, journal):
+    victim = unique()
+    daemon = daemons([{"name": victim, "allowed_users": ["root"]}]).start()
+    open_to_everyone(daemon)
+    result = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", REFUSED_PEER, str(daemon.events), victim, "1000"],
+                            capture_output=True, text=True, timeout=DEADLINE * 4)
+    assert result.stdout.strip() == "refused", result.stderr
+    # Every entry the daemon wrote about the refusals is in the journal before this reload's.
+    assert daemon.control("reload")["ok"]
+    journal.wait_for(KIOSKGUARD_EVENT="config-reloaded")
+    about_nobody = journal.matching(KIOSKGUARD_PEER_UID=NOBODY_UID)
+    assert 1 <= len(about_nobody) <= 3, [e["MESSAGE"] for e in about_nobody]
+    assert len(journal.matching(KIOSKGUARD_EVENT="terminal-denied", KIOSKGUARD_PEER_UID=NOBODY_UID)) == 1
+
+
+def test_alerts_outlive_a_kernel_without_randomness_and_a_constant_id(daemons, workdir, journal, hotline):
+    """The failure the control-socket attack caused, made directly: getrandom fails, then returns
+    zeros (the constant id). No alert is lost or wedges the outbox; each arrives under its own id."""
+    marker = workdir / "randomness"
+    marker.write_text("fail")
+    name = unique()
+    hotline.start()
+    daemon = alerting_daemon(daemons, workdir, hotline, name)
+    daemon.env.update(LD_PRELOAD=str(build_preload(workdir, "broken_randomness.c")), KIOSKGUARD_RANDOMNESS=str(marker))
+    daemon.start()
+    client = daemon.client(name)
+    card_swap(client, "s-1", "newcomer-1")
+    held = journal.wait_for(containing="the kernel gave no randomness for alert ids")
+    assert held["PRIORITY"] == "2"
+    marker.write_text("zeros")
+    card_swap(client, "s-2", "newcomer-2")
+    # The first alert committed gets the constant id; the second collides with it in the outbox
+    # and waits, re-issued each second, rather than retrying the failed batch forever.
+    zero = "00000000-0000-4000-8000-000000000000"
+    hotline.wait_for(lambda requests: any(r.json["id"] == zero for r in requests))
+    assert set(hotline.delivered_ids()) == {zero}
+    marker.unlink()
+    # Both card swaps arrive, each under its own id.
+    requests = hotline.wait_for(lambda requests: len({r.json["id"] for r in requests}) >= 2)
+    swaps = {r.json["id"] for r in requests if r.json["type"] == "kioskguard.anomaly.handover.card-swap"}
+    assert len(swaps) == 2, swaps
+    journal.wait_for(containing="alerts committed again")
