@@ -97,18 +97,14 @@ LIMITS = """## Limits and caveats
 - **100,000 sessions**: this machine's descriptor limit is 20,000 (hard, and raising it needs
   CAP_SYS_RESOURCE, which the sandbox does not grant), so the lock and memory scenarios stop at
   18,000 connected terminals.
-- **Memory per session**: a session costs some 350 bytes beyond its terminal's connection (the
-  row "beyond its connection"); the connection itself (NIO's channel, its pipeline with the line
-  decoder and the connection handler, and the pooled 512-byte receive buffer) costs some
-  3.3 KiB, measured as RSS with the terminals connected minus RSS at start (raw results:
-  `rss_connected_kib`). Since the daemon became a group of services (commit 10cf938) that
-  connection figure is some 0.7 to 1.2 KiB higher than before, while RSS with 10,000 sessions
-  open is lower (RSS at start fell by some 15 MiB; which change did that was not measured);
-  the likeliest cause of the extra per-connection memory is the line decoder's own pipeline
-  stage (`ByteToMessageHandler`, its handler context and its two ring buffers). Malloc arenas
-  are ruled out (MALLOC_ARENA_MAX=1: the same gap); a build with the decoder inside the
-  connection handler (`NIOSingleStepByteToMessageProcessor`) measured no smaller, but that
-  processor keeps each connection's last read buffer, so it does not rule the stage out.
+- **Memory per session**: a session costs some 300 to 700 bytes beyond its terminal's
+  connection (the row "beyond its connection"); the connection itself costs some 3 KiB,
+  measured as RSS with the terminals connected minus RSS at start (raw results:
+  `rss_connected_kib`). By allocation site (heaptrack, 10,000 connections): NIO's channel and
+  its write queue some 1.1 KiB, its two cached socket addresses 250 B, the line decoder's
+  pipeline stage (`ByteToMessageHandler`, its handler context and its two buffers) some 500 B,
+  the connection handler with its context under 300 B, and the pooled receive buffer, which
+  starts at 128 bytes and grows only for a peer whose reads fill it.
 - **Lock delay**: most locks leave within a fraction of a millisecond of their deadline; the
   p99 moves from run to run with how the event loop, journald, the journal writer and the load
   generator share the two cores during the lock burst. The generator's own delays show as
