@@ -101,7 +101,7 @@ LIMITS = """## Limits and caveats
   connection (the row "beyond its connection"); the connection itself costs some 3 KiB,
   measured as RSS with the terminals connected minus RSS at start (raw results:
   `rss_connected_kib`). By allocation site (heaptrack, 10,000 connections): NIO's channel and
-  its write queue some 1.1 KiB, its two cached socket addresses 250 B, the line decoder's
+  its write queue some 1.3 KiB, its two cached socket addresses 250 B, the line decoder's
   pipeline stage (`ByteToMessageHandler`, its handler context and its two buffers) some 500 B,
   the connection handler with its context under 300 B, and the pooled receive buffer, which
   starts at 128 bytes and grows only for a peer whose reads fill it.
