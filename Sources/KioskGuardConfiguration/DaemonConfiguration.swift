@@ -109,7 +109,7 @@ public struct HotlineEndpoint: Hashable, Sendable {
     public var url: String
     /// The `whsec_…` secret's file (`secret_file`); nil means the `hotline-secret` credential.
     public var secretFile: String?
-    /// One attempt's timeout (`timeout`).
+    /// How long one attempt may take, from connecting to the answer's last byte (`timeout`).
     public var timeout: Duration = .seconds(15)
     /// A CA bundle to trust instead of the system's (`ca_file`).
     public var caFile: String?

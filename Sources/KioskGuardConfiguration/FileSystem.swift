@@ -22,11 +22,33 @@ public enum FileSystem {
         return names
     }
 
-    /// The bytes of `path`, refusing files over `limit` bytes.
+    /// The bytes of `path`, which must be a regular file of at most `limit` bytes.
     public static func read(_ path: String, limit: Int) throws(FileSystemError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystemError(path: path, reason: String(cString: strerror(errno))) }
+        let (descriptor, _) = try openRegularFile(path)
         defer { close(descriptor) }
+        return try readAll(descriptor, path: path, limit: limit)
+    }
+
+    /// Opens `path` for reading and checks what was opened, not what the path named a moment
+    /// before: anything but a regular file is refused (a FIFO would block the reader forever;
+    /// `O_NONBLOCK` lets the open itself return).
+    private static func openRegularFile(_ path: String) throws(FileSystemError) -> (Int32, stat) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { throw FileSystemError(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw FileSystemError(path: path, reason: reason)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw FileSystemError(path: path, reason: "not a regular file")
+        }
+        return (descriptor, info)
+    }
+
+    private static func readAll(_ descriptor: Int32, path: String, limit: Int) throws(FileSystemError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -48,15 +70,45 @@ public enum FileSystem {
         return text
     }
 
-    /// Reads a secret: the file must belong to the reading user (or root) and be readable by its
-    /// owner only (mode 0600 or stricter), else it is refused.
+    /// Reads a secret: a regular file that belongs to root or the reading user and is readable by
+    /// its owner only (mode 0600 or stricter), else it is refused. Whoever else could write the
+    /// key could compute every pseudonym.
     public static func readSecret(_ path: String, limit: Int = 4096) throws(FileSystemError) -> [UInt8] {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw FileSystemError(path: path, reason: String(cString: strerror(errno))) }
+        let (descriptor, info) = try openRegularFile(path)
+        defer { close(descriptor) }
+        guard info.st_uid == 0 || info.st_uid == geteuid() else {
+            throw FileSystemError(path: path, reason: "belongs to uid \(info.st_uid), not to root or this user (uid \(geteuid()))")
+        }
         guard info.st_mode & 0o077 == 0 else {
             throw FileSystemError(path: path, reason: "mode \(String(info.st_mode & 0o777, radix: 8)) lets others read it; use 0600 or stricter")
         }
-        return try read(path, limit: limit)
+        return try readAll(descriptor, path: path, limit: limit)
+    }
+
+    /// Checks that no user but root and this one can change what `directory` holds: it and every
+    /// directory above it belong to root or this user, `directory` is writable by neither group
+    /// nor others, and an ancestor others may write is sticky (as /tmp is), so that no one else
+    /// can rename it away. Returns why not, or nil.
+    public static func ownershipProblem(ofDirectory directory: String) -> String? {
+        var path = directory
+        var isTarget = true
+        while true {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return "\(path): \(String(cString: strerror(errno)))" }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(path) is not a directory" }
+            guard info.st_uid == 0 || info.st_uid == geteuid() else {
+                return "\(path) belongs to uid \(info.st_uid), not to root or this user (uid \(geteuid()))"
+            }
+            if isTarget, info.st_mode & 0o022 != 0 {
+                return "\(path) has mode \(String(info.st_mode & 0o7777, radix: 8)): others can write it"
+            }
+            if !isTarget, info.st_mode & 0o002 != 0, info.st_mode & S_ISVTX == 0 {
+                return "\(path) has mode \(String(info.st_mode & 0o7777, radix: 8)): anyone can rename what it holds"
+            }
+            guard path != "/", let slash = path.lastIndex(of: "/") else { return nil }
+            path = slash == path.startIndex ? "/" : String(path[..<slash])
+            isTarget = false
+        }
     }
 }
 

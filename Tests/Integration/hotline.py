@@ -38,6 +38,7 @@ class Hotline:
         self.received = queue.Queue()
         self.script = []          # (status, headers) answers, used up in order; then 200
         self.delay = 0.0
+        self.trickle = 0.0        # seconds between the bytes of a 200 answer's 64-byte body
         self.lock = threading.Lock()
         self.tls = tls
         self.directory = directory
@@ -67,6 +68,19 @@ class Hotline:
                     status, headers = hotline.script.pop(0) if hotline.script else (200, {})
                 if hotline.delay:
                     time.sleep(hotline.delay)
+                if hotline.trickle:
+                    hotline.received.put(request)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "64")
+                    self.end_headers()
+                    try:
+                        for _ in range(64):
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                            time.sleep(hotline.trickle)  # the misbehaviour under test
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -111,7 +125,7 @@ class Hotline:
                 pass
 
 
-def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=()):
+def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=(), timeout="2s"):
     """A daemon whose alerts go to `hotline`, signed, retried fast; terminal `name` (and any of
     `more_terminals`) admits root."""
     secret = workdir / "hotline.secret"
@@ -119,7 +133,7 @@ def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, m
     secret.chmod(0o600)
     settings = {"retry_base": "100ms", "retry_cap": "500ms", **(alerts or {})}
     extra = "[alerts]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
-    extra += f'[[hotline]]\nname = "primary"\nurl = "{hotline.url}"\nsecret_file = "{secret}"\ntimeout = "2s"\n'
+    extra += f'[[hotline]]\nname = "primary"\nurl = "{hotline.url}"\nsecret_file = "{secret}"\ntimeout = "{timeout}"\n'
     if hotline.tls:
         extra += f'ca_file = "{hotline.cert}"\n'
     terminals = [{"name": terminal, "allowed_users": ["root"]} for terminal in (name, *more_terminals)]

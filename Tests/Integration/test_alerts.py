@@ -142,3 +142,46 @@ def test_secret_and_raw_identifiers_never_leak(daemons, workdir, journal, hotlin
         assert needle.encode() not in export
         assert needle.encode() not in outbox
         assert all(needle.encode() not in r.body for r in requests)
+
+
+def test_a_hotline_that_trickles_its_answer_is_cut_off_at_the_timeout(daemons, workdir, journal, hotline):
+    """It answers 200 at once, then sends its body a byte a second: each read comes well within
+    the read timeout, so only a deadline on the whole exchange (2 s here) ends the attempt."""
+    hotline.trickle = 1.0
+    hotline.start()
+    name = unique()
+    daemon = alerting_daemon(daemons, workdir, hotline, name).start()
+    card_swap(daemon.client(name), "s-1", "newcomer-1")
+    retry = journal.wait_for(KIOSKGUARD_EVENT="alert-retry")
+    assert "timeout" in retry["MESSAGE"] and retry["KIOSKGUARD_ATTEMPT"] == "1"
+
+
+def test_a_refused_connection_to_the_hotline_fails_the_attempt_at_once(daemons, workdir, journal, hotline):
+    """Nothing listens on the hotline's loopback port: the attempt fails on the refusal, not
+    when its 15 s timeout ends (which is past this wait)."""
+    name = unique()
+    daemon = alerting_daemon(daemons, workdir, hotline, name, timeout="15s").start()
+    card_swap(daemon.client(name), "s-1", "newcomer-1")
+    retry = journal.wait_for(KIOSKGUARD_EVENT="alert-retry", timeout=10)
+    assert "connection error" in retry["MESSAGE"]
+
+
+def test_every_alert_past_stall_after_is_reported_not_only_the_first(daemons, workdir, journal, hotline):
+    name = unique()
+    daemon = alerting_daemon(daemons, workdir, hotline, name, alerts={"stall_after": "1s"}).start()
+    client = daemon.client(name)
+    for index in range(3):
+        card_swap(client, f"s-{index}", f"newcomer-{index}")
+    # Three handovers and the pattern they make: four alerts, none deliverable.
+    queued = {e["KIOSKGUARD_ALERT_ID"] for e in journal.wait_count(4, KIOSKGUARD_EVENT="alert-queued")}
+    stalled = journal.wait_count(4, KIOSKGUARD_EVENT="alert-stalled")
+    assert {e["KIOSKGUARD_ALERT_ID"] for e in stalled} == queued
+    assert all(e["PRIORITY"] == "2" for e in stalled)
+
+
+def test_a_plain_http_hotline_beyond_this_host_is_warned_of_at_start(daemons, workdir, journal):
+    class Remote:
+        url, tls = "http://192.0.2.1:9/alerts", False
+    alerting_daemon(daemons, workdir, Remote(), unique()).start()
+    warning = journal.wait_for(containing="is plain http:// to 192.0.2.1")
+    assert warning["PRIORITY"] == "4"

@@ -1,14 +1,16 @@
-"""Attacks by a local user of the kiosk host (docs/threat-model.md, "A local attacker"): a member
-of the kiosk-app group, a read-only admin and a user in no group, each a real account made for
-the test, against a real daemon. Each test performs the attack and shows it harms no one."""
+"""Attacks by a local user of the kiosk host (docs/threat-model.md, "What a hostile local process
+can and cannot do"): a member of the kiosk-app group, a read-only admin and a user in no group,
+each a real account made for the test, against a real daemon. Each test performs the attack and
+shows it harms no one."""
 import json
 import os
 import resource
 import subprocess
 import sys
-import time
 
-from conftest import DEADLINE, build_preload, read_line, unique
+import pytest
+
+from conftest import DAEMON, DEADLINE, build_preload, unique
 from hotline import alerting_daemon, card_swap
 from test_hostile_peers import peak_memory_kib
 
@@ -201,3 +203,75 @@ def test_alerts_outlive_a_kernel_without_randomness_and_a_constant_id(daemons, w
     swaps = {r.json["id"] for r in requests if r.json["type"] == "kioskguard.anomaly.handover.card-swap"}
     assert len(swaps) == 2, swaps
     journal.wait_for(containing="alerts committed again")
+
+
+@pytest.mark.parametrize("case", ["state directory", "socket directory", "key owner", "key fifo"])
+def test_paths_another_user_controls_are_refused(daemons, workdir, journal, local_users, case):
+    """A directory another user owns and anyone may write, where an admin put the daemon's state
+    or sockets, or its key: she could plant her own key (and compute every pseudonym), replace
+    the socket (and capture raw IDs), or swap a link before the daemon's chmod. A key that is a
+    FIFO would block the daemon's start forever."""
+    attacker = local_users()
+    shared = workdir / "shared"
+    shared.mkdir()
+    os.chown(shared, int(uid_of(attacker)), -1)
+    shared.chmod(0o777)
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}])
+    text = daemon.config.read_text()
+    key = workdir / "pseudonym.key"
+    if case == "state directory":
+        text = text.replace(f'"{workdir / "state"}"', f'"{shared / "state"}"')
+        expected = f"refusing the state directory: {shared} belongs to uid {uid_of(attacker)}"
+    elif case == "socket directory":
+        text = text.replace(str(workdir / "run"), str(shared / "run"))
+        expected = f"refusing the socket directory of {shared / 'run' / 'events.sock'}: {shared} belongs to uid {uid_of(attacker)}"
+    elif case == "key owner":
+        planted = shared / "pseudonym.key"
+        planted.write_bytes(bytes(32))
+        os.chown(planted, int(uid_of(attacker)), -1)
+        planted.chmod(0o600)
+        text = text.replace(f'"{key}"', f'"{planted}"')
+        expected = f"{planted}: belongs to uid {uid_of(attacker)}, not to root or this user"
+    else:
+        fifo = workdir / "key.fifo"
+        os.mkfifo(fifo, 0o600)
+        text = text.replace(f'"{key}"', f'"{fifo}"')
+        expected = f"{fifo}: not a regular file"
+    daemon.config.write_text(text)
+    result = subprocess.run([str(DAEMON), "--config", str(daemon.config)], capture_output=True, text=True, timeout=DEADLINE, env=daemon.env)
+    assert result.returncode == 1
+    journal.wait_for(containing=expected)
+
+
+def test_a_reader_gets_in_without_being_an_admin_and_is_shown_no_paths(daemons, local_users):
+    """The socket as the daemon binds it, with no chmod by the test: a member of read_groups
+    only (not of the socket's group) can read, and is not shown the host's configuration paths."""
+    group = unique("kgr")
+    reader = local_users(groups=[group])
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], control=["admin_groups = []", f'read_groups = ["{group}"]']).start()
+    status = daemon.ctl("--json", "status", user=reader)
+    assert status.returncode == 0, status.stderr
+    assert "config_files" not in json.loads(status.stdout)
+    assert str(daemon.config) not in status.stdout
+    assert json.loads(daemon.ctl("--json", "status").stdout)["config_files"] == [str(daemon.config)]
+
+
+def test_an_admin_verb_on_a_session_id_two_counters_share_names_the_terminal(daemons, journal):
+    """Apps choose session ids: two counters may each hold a `u-1`. A bare `terminate u-1` must
+    not end whichever comes first."""
+    first, second = unique(), unique()
+    daemon = daemons([{"name": first, "allowed_users": ["root"]}, {"name": second, "allowed_users": ["root"]}]).start()
+    clients = {name: daemon.client(name) for name in (first, second)}
+    for client in clients.values():
+        client.send("session.begin", session="u-1", subject="310129-954F")
+        client.ping()
+    refused = daemon.ctl("terminate", "u-1")
+    assert refused.returncode == 1 and f"session u-1 is open on {first}, {second}; name one with --terminal" in refused.stderr, refused.stderr
+    done = daemon.ctl("terminate", "u-1", "--terminal", second)
+    assert done.returncode == 0, done.stderr
+    message = clients[second].next_message()
+    assert message["type"] == "terminate" and message["session"] == "u-1"
+    action = journal.wait_for(KIOSKGUARD_EVENT="admin-action", KIOSKGUARD_TERMINAL=second)
+    assert action["KIOSKGUARD_SESSION"] == "u-1"
+    assert daemon.ctl("lock", "u-1").returncode == 0
+    assert clients[first].next_message()["type"] == "lock"

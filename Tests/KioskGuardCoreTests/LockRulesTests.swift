@@ -109,4 +109,20 @@ struct LockRulesTests {
         #expect(second == .failure(.alreadyLocked(s1)))
         #expect(harness.engine.adminLock("nowhere", at: harness.clock.now()) == .failure(.notFound("nowhere")))
     }
+
+    @Test("a session id open on two terminals is ambiguous until the terminal is named")
+    func ambiguousSession() {
+        var harness = EngineHarness(terminals: [TerminalProfile(name: "counter-1"), TerminalProfile(name: "counter-2")])
+        for name in ["counter-1", "counter-2"] {
+            _ = harness.connect(name)
+            _ = harness.send(.sessionBegin(s1, subject: alice, auth: AuthMethod("card+pin")), from: name)
+        }
+        #expect(harness.engine.adminTerminate(s1, at: harness.clock.now()) == .failure(.ambiguous(s1, terminals: ["counter-1", "counter-2"])))
+        #expect(harness.engine.adminLock("s-1", at: harness.clock.now()) == .failure(.ambiguous(s1, terminals: ["counter-1", "counter-2"])))
+        #expect(harness.engine.adminTerminate(s1, on: "counter-3", at: harness.clock.now()) == .failure(.notFound("s-1")))
+        let ended = harness.apply(harness.engine.adminTerminate(s1, on: "counter-2", at: harness.clock.now()))
+        #expect((try? ended.get()) != nil)
+        #expect(harness.engine.terminals(holding: s1) == [harness.engine.terminal(named: "counter-1")!])
+        #expect((try? harness.apply(harness.engine.adminTerminate(s1, at: harness.clock.now())).get()) != nil)
+    }
 }

@@ -31,7 +31,7 @@ import Testing
     @Test func aReaderMayReadButNotAct() {
         var machine = machine()
         #expect(machine.identified(reader) == .startReading)
-        #expect(machine.received(.success(ControlRequest(id: "1", verb: .status))) == .perform(ControlRequest(id: "1", verb: .status), adminUID: 1001))
+        #expect(machine.received(.success(ControlRequest(id: "1", verb: .status))) == .perform(ControlRequest(id: "1", verb: .status), uid: 1001, grant: .read))
         guard case .reject(let id, let error) = machine.received(.success(ControlRequest(id: "2", verb: .lock, target: "counter-1"))) else {
             Issue.record("a reader could lock")
             return

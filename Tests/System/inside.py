@@ -28,6 +28,7 @@ from traffic import exchange, traffic  # noqa: E402
 HERE = pathlib.Path("/opt/kioskguard-system-test")
 RESULTS = pathlib.Path("/results")
 EVENTS = "/run/kioskguard/events.sock"
+CONTROL = "/run/kioskguard/control.sock"
 TERMINAL = "counter-1"
 # A terminal whose card reader the daemon watches itself: vsmartcard's vpcd on its Debian port.
 CARD_TERMINAL, VPCD_PORT = "counter-2", 35963
@@ -231,6 +232,8 @@ def main():
         check(unit_property("Result") == "success", f"the service's result after boot is {unit_property('Result')}")
         events = os.stat(EVENTS)
         check(oct(events.st_mode & 0o777) == "0o660", f"events socket mode is {oct(events.st_mode & 0o777)}, not 0660")
+        control = os.stat(CONTROL)
+        check(oct(control.st_mode & 0o777) == "0o666", f"control socket mode is {oct(control.st_mode & 0o777)}, not 0666")
         journal.sync()
         about_the_service = [e for e in journal.find() if UNIT in (e.get("_SYSTEMD_UNIT"), e.get("UNIT"))]
         warnings = [e["MESSAGE"] for e in about_the_service if int(e.get("PRIORITY", "6")) <= 4]

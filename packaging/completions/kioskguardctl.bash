@@ -251,12 +251,15 @@ _kioskguardctl_lock() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--socket)
+    non_repeating_options=(--socket --terminal)
     __kioskguardctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    '--terminal')
         return
         ;;
     esac
@@ -266,12 +269,15 @@ _kioskguardctl_terminate() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--socket)
+    non_repeating_options=(--socket --terminal)
     __kioskguardctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--socket')
+        return
+        ;;
+    '--terminal')
         return
         ;;
     esac

@@ -84,12 +84,33 @@ public final class AlertOutbox: Sendable {
 
     /// The oldest undelivered alert of `endpoint` (deliveries go out in detection order).
     public func nextDelivery(for endpoint: String) throws -> Delivery? {
+        try deliveries("d.endpoint = ? AND d.delivered_at_ns IS NULL ORDER BY d.sequence LIMIT 1", [.text(endpoint)]).first
+    }
+
+    /// Undelivered alerts of `endpoint` queued before `cutoff` whose stall was not reported yet
+    /// (at most 100 at a time, oldest first).
+    public func unreportedStalls(for endpoint: String, queuedBefore cutoff: WallInstant) throws -> [Delivery] {
+        try deliveries("d.endpoint = ? AND d.delivered_at_ns IS NULL AND d.stalled = 0 AND a.queued_at_ns <= ? ORDER BY d.sequence LIMIT 100",
+                       [.text(endpoint), .integer(cutoff.nanosecondsSinceEpoch)])
+    }
+
+    /// When the oldest undelivered alert of `endpoint` whose stall was not reported was queued.
+    public func oldestUnreportedStall(for endpoint: String) throws -> WallInstant? {
+        try database.read { db in
+            try db.query("""
+                SELECT MIN(a.queued_at_ns) AS queued FROM delivery d JOIN alert a ON a.sequence = d.sequence
+                WHERE d.endpoint = ? AND d.delivered_at_ns IS NULL AND d.stalled = 0
+                """, [.text(endpoint)]).first?.integer("queued").map { WallInstant(nanosecondsSinceEpoch: $0) }
+        }
+    }
+
+    private func deliveries(_ condition: String, _ values: [SQLiteValue]) throws -> [Delivery] {
         try database.read { db in
             try db.query("""
                 SELECT a.sequence, a.id, a.type, a.detected_at_ns, a.queued_at_ns, a.body, d.attempts, d.next_attempt_ns, d.stalled
                 FROM delivery d JOIN alert a ON a.sequence = d.sequence
-                WHERE d.endpoint = ? AND d.delivered_at_ns IS NULL ORDER BY d.sequence LIMIT 1
-                """, [.text(endpoint)]).first.flatMap { row in
+                WHERE \(condition)
+                """, values).compactMap { row in
                 guard let sequence = row.integer("sequence"), let id = row.text("id"), let type = row.text("type"),
                       let detectedAt = row.integer("detected_at_ns"), let queuedAt = row.integer("queued_at_ns"), let body = row.blob("body"),
                       let attempts = row.integer("attempts"), let nextAttempt = row.integer("next_attempt_ns"), let stalled = row.integer("stalled")

@@ -42,6 +42,10 @@ public final class AlertService: Sendable {
             if let ca = endpoint.caFile { tls.trustRoots = .file(ca) }
             var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
             clientConfiguration.timeout = .init(connect: .nanoseconds(endpoint.timeout.nanoseconds), read: .nanoseconds(endpoint.timeout.nanoseconds))
+            // The worker retries with its own backoff and records each failure; a refused connection
+            // must fail the attempt at once, not be retried inside it until the timeout.
+            clientConfiguration.connectionPool.retryConnectionEstablishment = false
+            if let warning = HotlineURL.plainTextWarning(name: endpoint.name, url: endpoint.url) { audit.logger.warning("\(warning)") }
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
             let signer = try Self.signer(for: endpoint, environment: environment, audit: audit)
             workers.append(HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,

@@ -59,15 +59,10 @@ final class HotlineDelivery: Sendable {
                 continue
             }
             let now = SystemClock().now().wall
-            let stallAt = delivery.queuedAt + stallAfter
-            if !delivery.stalled, now >= stallAt {
-                record(.alertStalled, delivery, level: .critical,
-                       "alert \(delivery.alert.id) has not reached hotline \(endpoint.name) for \(stallAfter); delivery goes on")
-                try? await outbox.markStalled(delivery.sequence, endpoint: endpoint.name)
-            }
+            let nextStall = await reportStalls(at: now)
             if delivery.nextAttemptAt > now {
                 var wait = delivery.nextAttemptAt - now
-                if !delivery.stalled, stallAt > now { wait = min(wait, stallAt - now) }
+                if let nextStall { wait = min(wait, nextStall - now) }
                 await wake.wait(upTo: wait)
                 continue
             }
@@ -91,10 +86,7 @@ final class HotlineDelivery: Sendable {
         request.body = .bytes(ByteBuffer(bytes: delivery.alert.body))
         let failure: (message: String, status: Int?, retryAfter: Duration?)
         do {
-            let timeout = TimeAmount.nanoseconds(endpoint.timeout.nanoseconds)
-            let response = try await client.execute(request, timeout: timeout)
-            // The body is not needed; reading a bounded prefix lets the connection be reused.
-            _ = try? await response.body.collect(upTo: 64 * 1024)
+            let response = try await exchange(request)
             let status = Int(response.status.code)
             if (200..<300).contains(status) {
                 do {
@@ -137,6 +129,45 @@ final class HotlineDelivery: Sendable {
         fields[JournalFields.attempt] = attempt.map { .string(String($0)) }
         fields[JournalFields.httpStatus] = status.map { .string(String($0)) }
         audit.daemon(event, message, level: level, fields: fields)
+    }
+
+    /// Reports at CRIT, once each, every undelivered alert queued `stall_after` ago or longer,
+    /// wherever it waits in the queue; returns when the next one will be due.
+    private func reportStalls(at now: WallInstant) async -> WallInstant? {
+        do {
+            for delivery in try outbox.unreportedStalls(for: endpoint.name, queuedBefore: now - stallAfter) {
+                record(.alertStalled, delivery, level: .critical,
+                       "alert \(delivery.alert.id) has not reached hotline \(endpoint.name) for \(stallAfter); delivery goes on")
+                try await outbox.markStalled(delivery.sequence, endpoint: endpoint.name)
+            }
+            return try outbox.oldestUnreportedStall(for: endpoint.name).map { $0 + stallAfter }
+        } catch {
+            audit.logger.error("cannot read or update stalled alerts in \(outbox.path): \(error)")
+            return nil
+        }
+    }
+
+    /// Sends `request` and reads the answer to its last byte, all within the endpoint's `timeout`:
+    /// a hotline that answers at once and then trickles its body is given up on as surely as one
+    /// that never answers. The body is not needed; reading a bounded prefix lets the connection
+    /// be reused.
+    private func exchange(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let timeout = endpoint.timeout
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
+        return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { [client] group in
+            group.addTask {
+                let response = try await client.execute(request, deadline: deadline)
+                _ = try await response.body.collect(upTo: 64 * 1024)
+                return response
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else { throw HTTPClientError.deadlineExceeded }
+            return response
+        }
     }
 
     /// A connection or timeout error, named without echoing anything the peer sent.

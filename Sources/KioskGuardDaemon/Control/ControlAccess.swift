@@ -16,15 +16,18 @@ struct ControlAccess {
         return .none
     }
 
-    /// Why `verb` is refused under `grant`, naming the groups that would allow it; nil if allowed.
+    /// Why `verb` is refused under `grant`; nil if allowed. A reader is told which groups acting
+    /// needs; a peer with no grant is told nothing about who may (it learns no group to aim at).
     func refusal(of verb: ControlVerb, under grant: Grant) -> ControlError? {
         switch grant {
         case .admin: return nil
         case .read where verb.isReadOnly: return nil
-        case .read, .none:
-            let groups = (verb.isReadOnly ? settings.adminGroups + settings.readGroups : settings.adminGroups).map(\.name)
+        case .read:
+            let groups = settings.adminGroups.map(\.name)
             let needed = groups.isEmpty ? "root" : "root or membership in " + groups.joined(separator: " or ")
             return ControlError(.permissionDenied, "'\(verb.rawValue)' needs \(needed)")
+        case .none:
+            return ControlError(.permissionDenied, "this user may not use the kioskguard control socket")
         }
     }
 }

@@ -95,10 +95,10 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         case .rejectAndClose(let id, let error):
             send(codec.encode(ControlResponse<ActionResult>.failure(id: id, error)), context)
             context.closeAfterFlushing()
-        case .perform(let request, let adminUID):
+        case .perform(let request, let uid, let grant):
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             requestsInFlight += 1
-            service.perform(request, adminUID: adminUID) { [self] line in
+            service.perform(request, uid: uid, grant: grant) { [self] line in
                 requestsInFlight -= 1
                 send(line, bound.value)
                 if requestsInFlight == 0 { armIdleDeadline(bound.value) }

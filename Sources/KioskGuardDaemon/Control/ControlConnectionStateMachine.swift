@@ -24,8 +24,8 @@ struct ControlConnectionStateMachine {
         case reject(id: String, ControlError)
         /// Answer with this error, then close.
         case rejectAndClose(id: String, ControlError)
-        /// Carry out `request` for the peer with uid `adminUID`.
-        case perform(ControlRequest, adminUID: UInt32)
+        /// Carry out `request` for the peer with uid `uid`, granted `grant`.
+        case perform(ControlRequest, uid: UInt32, grant: ControlAccess.Grant)
         /// Close now.
         case close
     }
@@ -69,7 +69,7 @@ struct ControlConnectionStateMachine {
             return .reject(id: refusal.id, refusal.error)
         case .success(let request):
             if let refusal = access.refusal(of: request.verb, under: grant) { return .reject(id: request.id, refusal) }
-            return .perform(request, adminUID: peer.uid)
+            return .perform(request, uid: peer.uid, grant: grant)
         }
     }
 

@@ -27,12 +27,12 @@ final class ControlService {
         ControlAccess(settings: host.configuration.control, daemonUID: daemonUID)
     }
 
-    /// The response line to `request` from admin `uid`. Reload completes asynchronously, so the
-    /// answer comes through `respond`.
-    func perform(_ request: ControlRequest, adminUID: UInt32, respond: @escaping ([UInt8]) -> Void) {
+    /// The response line to `request` from the peer of `uid`, whose grant allows the verb.
+    /// Reload completes asynchronously, so the answer comes through `respond`.
+    func perform(_ request: ControlRequest, uid adminUID: UInt32, grant: ControlAccess.Grant, respond: @escaping ([UInt8]) -> Void) {
         let id = request.id
         switch request.verb {
-        case .status: respond(codec.encode(.success(id: id, status())))
+        case .status: respond(codec.encode(.success(id: id, status(showingPaths: grant == .admin))))
         case .terminals: respond(codec.encode(.success(id: id, terminalRows())))
         case .sessions: respond(codec.encode(.success(id: id, sessionRows())))
         case .show:
@@ -42,9 +42,9 @@ final class ControlService {
                 respond(codec.encode(ControlResponse<SessionRow>.failure(id: id, ControlError(.notFound, "no open session '\(request.target ?? "")'"))))
             }
         case .lock:
-            respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminLock(request.target!) })
+            respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminLock(request.target!, on: request.terminal) })
         case .terminate:
-            respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminTerminate(SessionID(request.target!)) })
+            respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminTerminate(SessionID(request.target!), on: request.terminal) })
         case .pseudonym:
             let result = ActionResult(message: pseudonymizer.pseudonym(of: request.target!).description)
             respond(codec.encode(.success(id: id, result)))
@@ -91,36 +91,42 @@ final class ControlService {
         }
     }
 
-    private func act(_ id: String, _ adminUID: UInt32, verb: ControlVerb, target: String, _ action: () -> Result<Void, AdminRefusal>) -> [UInt8] {
+    private func act(_ id: String, _ adminUID: UInt32, verb: ControlVerb, target: String, _ action: () -> Result<String, AdminRefusal>) -> [UInt8] {
         switch action() {
-        case .success:
-            recordAdminAction(adminUID, verb: verb, target: target)
-            return codec.encode(.success(id: id, ActionResult(message: "\(verb.rawValue) \(target): done")))
+        case .success(let terminal):
+            recordAdminAction(adminUID, verb: verb, target: target, terminal: terminal)
+            let on = target == terminal ? "" : " on \(terminal)"
+            return codec.encode(.success(id: id, ActionResult(message: "\(verb.rawValue) \(target)\(on): done")))
         case .failure(.notFound(let name)):
             return failure(id, ControlError(.notFound, "no terminal or open session '\(name)'"))
         case .failure(.alreadyLocked(let session)):
             return failure(id, ControlError(.failed, "session \(session) is already locked"))
+        case .failure(.ambiguous(let session, let terminals)):
+            return failure(id, ControlError(.ambiguous, "session \(session) is open on \(terminals.joined(separator: ", ")); name one with --terminal"))
         }
     }
 
-    private func recordAdminAction(_ uid: UInt32, verb: ControlVerb, target: String?) {
+    private func recordAdminAction(_ uid: UInt32, verb: ControlVerb, target: String?, terminal: String? = nil) {
         var fields: Logger.Metadata = [JournalFields.adminUID: .string(String(uid)), JournalFields.reason: .string(verb.rawValue)]
         fields[JournalFields.session] = target.map { .string($0) }
-        host.audit.daemon(.adminAction, "admin uid \(uid): \(verb.rawValue)\(target.map { " \($0)" } ?? "")", fields: fields)
+        fields[JournalFields.terminal] = terminal.map { .string($0) }
+        let on = terminal.flatMap { $0 == target ? nil : " on \($0)" } ?? ""
+        host.audit.daemon(.adminAction, "admin uid \(uid): \(verb.rawValue)\(target.map { " \($0)" } ?? "")\(on)", fields: fields)
     }
 
     private func failure(_ id: String, _ error: ControlError) -> [UInt8] {
         codec.encode(ControlResponse<ActionResult>.failure(id: id, error))
     }
 
-    func status() -> StatusResult {
+    /// The daemon's status; the configuration's paths only for whoever may act on it.
+    func status(showingPaths: Bool = true) -> StatusResult {
         let (terminals, sessions) = host.snapshot()
         var byState: [String: Int] = ["active": 0, "warned": 0, "locked": 0]
         for session in sessions { byState[session.state.rawValue, default: 0] += 1 }
         let backlog = alerts?.backlog ?? (pending: [:], oldestSeconds: [:])
         return StatusResult(
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
-            configFiles: host.configuration.sources, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
+            configFiles: showingPaths ? host.configuration.sources : nil, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
             sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds
         )
     }

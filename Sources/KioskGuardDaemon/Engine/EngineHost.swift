@@ -136,13 +136,24 @@ public final class EngineHost {
     }
 
     /// An admin locks the session of a terminal or session `target`.
-    public func adminLock(_ target: String) -> Result<Void, AdminRefusal> {
-        engine.adminLock(target, at: clock.now()).map { execute($0) }
+    public func adminLock(_ target: String, on terminalName: String?) -> Result<String, AdminRefusal> {
+        admin(target, byName: true, on: terminalName) { engine.adminLock(target, on: $0, at: clock.now()) }
     }
 
-    /// An admin ends session `session`.
-    public func adminTerminate(_ session: SessionID) -> Result<Void, AdminRefusal> {
-        engine.adminTerminate(session, at: clock.now()).map { execute($0) }
+    /// An admin ends session `session` (on `terminalName`); returns the terminal it was on.
+    public func adminTerminate(_ session: SessionID, on terminalName: String?) -> Result<String, AdminRefusal> {
+        admin(session.rawValue, byName: false, on: terminalName) { engine.adminTerminate(session, on: $0, at: clock.now()) }
+    }
+
+    private func admin(_ target: String, byName: Bool, on terminalName: String?,
+                       _ act: (String) -> Result<[EngineAction], AdminRefusal>) -> Result<String, AdminRefusal> {
+        engine.adminTarget(target, byName: byName, on: terminalName).flatMap { terminal in
+            let name = engine.name(of: terminal)
+            return act(name).map { actions in
+                execute(actions)
+                return name
+            }
+        }
     }
 
     /// Applies a reloaded configuration: new terminals are added, existing ones take their new

@@ -75,6 +75,9 @@ public enum GuardDaemon {
         audit: AuditLog, on loop: any EventLoop, pool: NIOThreadPool
     ) throws -> Parts {
         try SocketPaths.makeDirectories(configuration.daemon.stateDirectory, mode: 0o700)
+        if let problem = FileSystem.ownershipProblem(ofDirectory: configuration.daemon.stateDirectory) {
+            throw DaemonError("refusing the state directory: \(problem)")
+        }
         let state = try StateStore(directory: configuration.daemon.stateDirectory)
         let pseudonymizer = try Secrets.pseudonymizer(configuration, environment: environment, audit: audit)
         let host = EngineHost(
@@ -120,17 +123,19 @@ public enum GuardDaemon {
             return NIOLoopBound(EventConnectionServices(host: running.host, gate: running.gate, decoder: running.decoder, identifier: identifier),
                                 eventLoop: running.host.eventLoop)
         }.get()
-        let events = try await listen(named: "events", path: daemon.eventsSocket, activated: activated, group: group) { pipeline in
+        let events = try await listen(named: "events", path: daemon.eventsSocket, mode: 0o660, activated: activated, group: group) { pipeline in
             let services = services.value
             try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: services.decoder.limits.maxLineLength)))
             try pipeline.addHandler(EventConnectionHandler(services: services))
         }
-        let control = try await listen(named: "control", path: daemon.controlSocket, activated: activated, group: group) { pipeline in
+        // Open to every local user: readers get in without being admins, and the daemon
+        // decides every verb on the peer's credentials.
+        let control = try await listen(named: "control", path: daemon.controlSocket, mode: 0o666, activated: activated, group: group) { pipeline in
             let running = running.value
             try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: ControlConnectionHandler.maxLineLength)))
             try pipeline.addHandler(ControlConnectionHandler(service: running.control, gate: running.gate, identifier: identifier, daemonUID: daemonUID))
         }
-        let eventsPath = events.localAddress?.pathname
+        let eventsPath = activated["events"] == nil ? daemon.eventsSocket : events.localAddress?.pathname
         try await running.eventLoop.submit { running.value.eventsSocketPath = eventsPath }.get()
         return [events, control]
     }
@@ -139,7 +144,7 @@ public enum GuardDaemon {
     /// `makePipeline` runs on the event loop for each accepted connection. Connections start
     /// with reading off: nothing a peer sends is read before it is identified.
     private static func listen(
-        named name: String, path: String, activated: [String: Int32], group: MultiThreadedEventLoopGroup,
+        named name: String, path: String, mode: mode_t, activated: [String: Int32], group: MultiThreadedEventLoopGroup,
         makePipeline: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
     ) async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)
@@ -159,8 +164,6 @@ public enum GuardDaemon {
             return try await bootstrap.withBoundSocket(descriptor).get()
         }
         try SocketPaths.prepare(path)
-        let channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
-        SocketPaths.restrict(path)
-        return channel
+        return try await SocketPaths.bindPrivately(path, mode: mode) { try await bootstrap.bind(unixDomainSocketPath: $0).get() }
     }
 }

@@ -8,13 +8,17 @@ public struct ControlRequest: Hashable, Sendable, Codable {
     public var target: String?
     /// For `alerts`: only undelivered ones.
     public var pending: Bool?
+    /// For `lock` and `terminate` of a session: the terminal it is open on, needed when sessions
+    /// of that id are open on several.
+    public var terminal: String?
 
     /// Creates a request.
-    public init(id: String, verb: ControlVerb, target: String? = nil, pending: Bool? = nil) {
+    public init(id: String, verb: ControlVerb, target: String? = nil, pending: Bool? = nil, terminal: String? = nil) {
         self.id = id
         self.verb = verb
         self.target = target
         self.pending = pending
+        self.terminal = terminal
     }
 }
 

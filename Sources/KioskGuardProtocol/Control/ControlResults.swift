@@ -4,8 +4,9 @@ public struct StatusResult: Hashable, Sendable, Codable {
     public var version: String
     /// Seconds since the daemon started.
     public var uptimeSeconds: Int64
-    /// The configuration files in force, in order; empty on built-in defaults.
-    public var configFiles: [String]
+    /// The configuration files in force, in order; empty on built-in defaults; absent for a
+    /// reader (only admins are shown the host's paths).
+    public var configFiles: [String]?
     /// Configured terminals.
     public var terminalsConfigured: Int
     /// Terminals with a connected kiosk app.
@@ -19,7 +20,7 @@ public struct StatusResult: Hashable, Sendable, Codable {
 
     /// Creates a status result.
     public init(
-        version: String, uptimeSeconds: Int64, configFiles: [String], terminalsConfigured: Int, terminalsConnected: Int,
+        version: String, uptimeSeconds: Int64, configFiles: [String]?, terminalsConfigured: Int, terminalsConnected: Int,
         sessions: [String: Int], alertsPending: [String: Int] = [:], oldestPendingSeconds: [String: Int64] = [:]
     ) {
         self.version = version

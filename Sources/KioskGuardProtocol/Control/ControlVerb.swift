@@ -54,6 +54,8 @@ public enum ControlErrorCode: String, Hashable, Sendable, CaseIterable, Codable 
     case permissionDenied = "permission-denied"
     /// No terminal, session or alert of that name.
     case notFound = "not-found"
+    /// Sessions of that id are open on several terminals; the request must name one (`terminal`).
+    case ambiguous
     /// The verb was understood but could not be carried out.
     case failed
 }

@@ -7,8 +7,9 @@ struct LockCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "A terminal name or a session id.") var target: String
+    @Option(help: "The terminal the session is open on (needed when several have a session of that id).") var terminal: String?
 
-    func run() throws { try act(options, ControlRequest(id: "lock", verb: .lock, target: target)) }
+    func run() throws { try act(options, ControlRequest(id: "lock", verb: .lock, target: target, terminal: terminal)) }
 }
 
 /// `kioskguardctl terminate SESSION`.
@@ -17,8 +18,9 @@ struct TerminateCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The session id.") var session: String
+    @Option(help: "The terminal the session is open on (needed when several have a session of that id).") var terminal: String?
 
-    func run() throws { try act(options, ControlRequest(id: "terminate", verb: .terminate, target: session)) }
+    func run() throws { try act(options, ControlRequest(id: "terminate", verb: .terminate, target: session, terminal: terminal)) }
 }
 
 /// `kioskguardctl reload`.

@@ -11,7 +11,9 @@ struct StatusCommand: ParsableCommand {
         let status = try ControlConnection(path: options.socket).call(ControlRequest(id: "status", verb: .status), as: StatusResult.self)
         if options.json { return Output.json(status) }
         print("kioskguardd \(status.version), up \(Output.seconds(status.uptimeSeconds))")
-        print("configuration: \(status.configFiles.isEmpty ? "built-in defaults" : status.configFiles.joined(separator: ", "))")
+        if let files = status.configFiles {
+            print("configuration: \(files.isEmpty ? "built-in defaults" : files.joined(separator: ", "))")
+        }
         print("terminals: \(status.terminalsConnected) of \(status.terminalsConfigured) connected")
         print("sessions: \(status.sessions["active", default: 0]) active, \(status.sessions["warned", default: 0]) warned, \(status.sessions["locked", default: 0]) locked")
         if status.alertsPending.isEmpty {
