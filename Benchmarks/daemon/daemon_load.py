@@ -11,7 +11,8 @@ timed by the load generator Benchmarks/kioskguard-load (Swift, one epoll loop, H
 throughput: N terminals connect, begin a session each, then write their activity lines as fast
 as the socket takes them, followed by a ping; the run ends when every pong is back (a pong means
 every earlier line of that connection was handled). Reports events/s, and the daemon's CPU time
-and peak RSS over the run (from /proc). The same traffic then goes to
+(in all and per event: on a machine shared with others, CPU per event moves far less between
+runs than events/s) and peak RSS over the run (from /proc). The same traffic then goes to
 Benchmarks/baseline/line_splitter.c, which only splits lines: the daemon's events/s is also
 given as a ratio to that physical limit, measured in the same run.
 
@@ -173,6 +174,7 @@ def drive_activity(args, directory, pid):
     cpu_after, rss = proc_stats(pid)
     result.update({"server_cpu_seconds": round(cpu_after - cpu_before, 2),
                    "server_cpu_percent": round(100 * (cpu_after - cpu_before) / result["seconds"]),
+                   "server_cpu_ns_per_event": round((cpu_after - cpu_before) * 1e9 / result["events"]),
                    "server_rss_kib": rss["VmRSS"], "server_peak_rss_kib": rss["VmHWM"]})
     return result
 

@@ -60,10 +60,12 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Taken out of the shared services once per read, not once per line.
+        let decoder = services.decoder, host = services.host
         unwrapInboundIn(data).forEachLine { line in
-            let decoded = services.decoder.decode(line)
+            let decoded = decoder.decode(line)
             if let terminal = machine.eventTerminal, case .success(let message) = decoded, case .event(let event) = message.body {
-                deliver(event, requestID: message.id, terminal: terminal)
+                deliver(event, requestID: message.id, terminal: terminal, to: host)
                 return true
             }
             perform(machine.received(decoded), context)
@@ -134,13 +136,13 @@ final class EventConnectionHandler: ChannelInboundHandler {
         case .bind(let hello, let identity, let requestID):
             bind(hello, identity, requestID: requestID, context)
         case .deliver(let event, let requestID, let terminal):
-            deliver(event, requestID: requestID, terminal: terminal)
+            deliver(event, requestID: requestID, terminal: terminal, to: host)
         case .release(let terminal):
             host.disconnect(terminal, channel: context.channel)
         }
     }
 
-    private func deliver(_ event: KioskEvent, requestID: RequestID?, terminal: TerminalID) {
+    private func deliver(_ event: KioskEvent, requestID: RequestID?, terminal: TerminalID, to host: EngineHost) {
         let moment = arrival ?? host.now()
         arrival = moment
         host.handle(event, requestID: requestID, from: terminal, at: moment)
