@@ -311,14 +311,16 @@ def daemons(workdir):
 
 @pytest.fixture
 def local_users():
-    """Makes real local users for attack tests (`make(groups=[...])` returns the name), and
-    deletes them and their groups afterwards."""
-    made = []
+    """Makes real local users for attack tests (`make(groups=[...])` returns the name, creating
+    the groups not there yet), and deletes them and the groups it created afterwards."""
+    made, groups_made = [], []
 
     def make(groups=()):
         name = "kg" + uuid.uuid4().hex[:8]
         for group in groups:
-            subprocess.run(["groupadd", "-f", group], check=True)
+            if subprocess.run(["getent", "group", group], capture_output=True).returncode != 0:
+                subprocess.run(["groupadd", group], check=True)
+                groups_made.append(group)
         subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group",
                         *(["--groups", ",".join(groups)] if groups else []), name], check=True)
         made.append(name)
@@ -327,6 +329,8 @@ def local_users():
     yield make
     for name in made:
         subprocess.run(["userdel", name], check=False)
+    for group in groups_made:
+        subprocess.run(["groupdel", group], check=False)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import DAEMON, DEADLINE, read_line, unique
+from conftest import DAEMON, DEADLINE, build_preload, read_line, unique
 
 dbus = pytest.importorskip("dbus", reason="python3-dbus is installed by `make test`")
 
@@ -54,6 +54,30 @@ def test_logind_lock_and_terminate_are_called_for_the_configured_session(daemons
     ended = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_REASON="abandoned")
     assert "terminate by logind succeeded" in ended["MESSAGE"]
     assert logind_calls(manager) == [("LockSession", ["c7"]), ("TerminateSession", ["c7"])]
+
+
+def test_the_app_is_locked_in_the_logind_session_it_connected_from(daemons, journal, private_system_bus, workdir):
+    """SO_PEERCRED gives the app's pid at connect; by the time a lock is due that pid may have
+    exited and been reused by a process of another session. The daemon takes the session at
+    connect and keeps it. A shim answers sd_pid_get_session(3) from a file, which the test
+    rewrites after the connect to stand in for the reuse."""
+    address, manager = private_system_bus
+    for session in ("c1", "c2"):
+        manager.AddSession(session, "seat0", dbus.UInt32(0), "root", True, dbus_interface="org.freedesktop.DBus.Mock")
+    sessions = workdir / "sessions"
+    sessions.write_text(f"{os.getpid()} c1\n")
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["logind"]}],
+                     env={"DBUS_SYSTEM_BUS_ADDRESS": address, "LD_PRELOAD": str(build_preload(workdir, "session_by_pid.c")),
+                          "KIOSKGUARD_TEST_SESSIONS": str(sessions)}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    sessions.write_text(f"{os.getpid()} c2\n")
+    assert daemon.ctl("lock", name).returncode == 0
+    locked = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name)
+    assert "logind session c1" in locked["MESSAGE"], locked["MESSAGE"]
+    assert logind_calls(manager) == [("LockSession", ["c1"])]
 
 
 def test_a_failing_logind_call_is_logged_and_escalates_to_exec(daemons, journal, workdir):

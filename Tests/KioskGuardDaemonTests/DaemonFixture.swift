@@ -19,8 +19,8 @@ struct FixedPeerIdentifier: PeerIdentifying {
         channel.eventLoop.makeSucceededFuture(identity.credentials)
     }
 
-    func identity(of credentials: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<PeerIdentity> {
-        eventLoop.makeSucceededFuture(identity)
+    func identity(of credentials: PeerCredentials, on channel: any Channel) -> EventLoopFuture<PeerIdentity> {
+        channel.eventLoop.makeSucceededFuture(identity)
     }
 }
 

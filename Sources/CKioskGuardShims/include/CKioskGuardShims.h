@@ -9,4 +9,8 @@
  * entry point is variadic and cannot be called from Swift. Returns -1 and sets errno on error. */
 int kioskguard_pidfd_open(pid_t pid);
 
+/* pidfd_send_signal(2) with no siginfo and no flags; signal 0 only checks that the process the
+ * pidfd refers to is still alive. Returns -1 and sets errno (ESRCH once it exited). */
+int kioskguard_pidfd_send_signal(int pidfd, int signal);
+
 #endif

@@ -28,7 +28,7 @@ public final class EngineHost {
     public var statusChanged: (() -> Void)?
 
     private var connections: [TerminalID: any Channel] = [:]
-    private var peers: [TerminalID: PeerCredentials] = [:]
+    private var peers: [TerminalID: PeerIdentity] = [:]
     private var channelsToFlush: [TerminalID] = []
     private var timer: (deadline: MonotonicInstant, task: Scheduled<Void>)?
     private var stateCommitScheduled = false
@@ -67,7 +67,7 @@ public final class EngineHost {
 
     /// Binds `channel` to terminal `name` after its hello. The welcome and any notices for
     /// sessions locked or ended while the app was away are written to the channel.
-    public func connect(_ name: String, channel: any Channel, peer: PeerCredentials) -> Result<TerminalID, EventError> {
+    public func connect(_ name: String, channel: any Channel, peer: PeerIdentity) -> Result<TerminalID, EventError> {
         guard let terminal = engine.terminal(named: name) else {
             return .failure(EventError(.terminalNotAllowed, "terminal \(name) is not configured"))
         }
@@ -189,7 +189,7 @@ public final class EngineHost {
             case .notify(let terminal, let notice):
                 write(.notice(notice), to: terminal)
             case .enforce(let enforcement):
-                lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerPID: peers[enforcement.terminal]?.pid)
+                lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerSession: peers[enforcement.terminal]?.loginSession)
             default:
                 break
             }
@@ -198,7 +198,7 @@ public final class EngineHost {
         for action in actions {
             switch action {
             case .record(let record):
-                audit.record(record, peer: record.event == .terminalConnected ? engine.terminal(named: record.terminal).flatMap { peers[$0] } : nil)
+                audit.record(record, peer: record.event == .terminalConnected ? engine.terminal(named: record.terminal).flatMap { peers[$0]?.credentials } : nil)
             case .raise(let anomaly):
                 audit.anomaly(anomaly)
                 anomalySink?(anomaly)

@@ -51,7 +51,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [self] in
             perform(machine.helloDeadlinePassed(after: seconds), context)
         }
-        services.identifier.identity(of: credentials, on: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+        services.identifier.identity(of: credentials, on: context.channel).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let identity): perform(machine.identified(identity), context)
             case .failure: perform(machine.identificationFailed(), context)
@@ -157,7 +157,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
             perform(machine.bindRefused(refusal), context)
             return
         }
-        switch host.connect(hello.terminal, channel: context.channel, peer: identity.credentials) {
+        switch host.connect(hello.terminal, channel: context.channel, peer: identity) {
         case .success(let bound):
             helloDeadline?.cancel()
             helloDeadline = nil

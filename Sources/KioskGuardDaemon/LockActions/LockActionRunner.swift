@@ -19,14 +19,14 @@ public struct LockActionRunner: Sendable {
     }
 
     /// Runs `enforcement` in the background with the settings `terminal` has in the
-    /// configuration in force now; `peerPID` is the kiosk app's process, whose logind session is
-    /// locked unless the terminal names one.
-    public func run(_ enforcement: Enforcement, terminal: TerminalConfiguration?, peerPID: Int32?) {
+    /// configuration in force now; `peerSession` is the logind session the kiosk app was in when
+    /// it connected, the one locked unless the terminal names one.
+    public func run(_ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?) {
         pool.submit { state in
             guard case .active = state else { return }
             for action in enforcement.actions {
                 do {
-                    let detail = try perform(action, enforcement, terminal: terminal, peerPID: peerPID)
+                    let detail = try perform(action, enforcement, terminal: terminal, peerSession: peerSession)
                     record(action, enforcement, level: .notice, "\(enforcement.command.rawValue) by \(action.rawValue) succeeded: \(detail)")
                     return
                 } catch {
@@ -38,11 +38,11 @@ public struct LockActionRunner: Sendable {
         }
     }
 
-    private func perform(_ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerPID: Int32?) throws -> String {
+    private func perform(_ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?) throws -> String {
         switch action {
         case .logind:
-            guard let session = terminal?.logindSession ?? peerPID.flatMap(ServiceManager.loginSession(ofProcess:)) else {
-                throw LockActionError("the kiosk app's process has no logind session and none is configured")
+            guard let session = terminal?.logindSession ?? peerSession else {
+                throw LockActionError("the kiosk app was in no logind session when it connected, and none is configured")
             }
             try Logind.call(enforcement.command == .lock ? .lockSession : .terminateSession, session: session)
             return "logind session \(session)"

@@ -1,3 +1,4 @@
+import CKioskGuardShims
 import CSystemd
 public import NIOCore
 public import NIOPosix
@@ -5,17 +6,20 @@ public import Systemd
 
 /// Finds out who is on the other end of a new connection without blocking its event loop, in
 /// two steps: the kernel's credentials first (the connection is admitted or refused on its uid
-/// alone), then the user's groups, which only an admitted connection costs.
+/// alone), then the user's groups and the process's logind session, which only an admitted
+/// connection costs.
 public protocol PeerIdentifying: Sendable {
     /// The `SO_PEERCRED` credentials of `channel`'s peer, completed on the channel's event loop.
     func credentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials>
-    /// The identity of the peer with `credentials`, its groups included, completed on `eventLoop`.
-    func identity(of credentials: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<PeerIdentity>
+    /// The identity of `channel`'s peer with `credentials`, completed on the channel's loop.
+    func identity(of credentials: PeerCredentials, on channel: any Channel) -> EventLoopFuture<PeerIdentity>
 }
 
-/// Reads `SO_PEERCRED` from the socket and looks the user's groups up on a thread pool: under
-/// LDAP or SSSD `getgrouplist` can take seconds, and the event loop that locks every session
-/// must not wait for it.
+/// Reads `SO_PEERCRED` from the socket and looks the user's groups and the process's logind
+/// session up on a thread pool: under LDAP or SSSD `getgrouplist` can take seconds, and the
+/// event loop that locks every session must not wait for it. The session is looked up by pid
+/// and believed only if the process the socket's `SO_PEERPIDFD` refers to is still alive
+/// afterwards: then the pid named that very process throughout, not one that reused it.
 public struct SocketPeerIdentifier: PeerIdentifying {
     private let pool: NIOThreadPool
 
@@ -33,10 +37,32 @@ public struct SocketPeerIdentifier: PeerIdentifying {
         return credentials.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
     }
 
-    public func identity(of credentials: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<PeerIdentity> {
-        pool.runIfActive(eventLoop: eventLoop) {
-            PeerIdentity(credentials: credentials, supplementaryGroups: credentials.supplementaryGroups)
+    public func identity(of credentials: PeerCredentials, on channel: any Channel) -> EventLoopFuture<PeerIdentity> {
+        let pidfd: EventLoopFuture<Int32> = (channel as? any SocketOptionProvider).map {
+            $0.unsafeGetSocketOption(level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: Self.peerPIDFD))
+        } ?? channel.eventLoop.makeFailedFuture(PeerIdentificationError())
+        return pidfd.recover { _ in -1 }.flatMap { [pool] descriptor in
+            let looked = pool.runIfActive(eventLoop: channel.eventLoop) {
+                defer { if descriptor >= 0 { close(descriptor) } }
+                return PeerIdentity(credentials: credentials, supplementaryGroups: credentials.supplementaryGroups,
+                                    loginSession: Self.loginSession(of: credentials.pid, pidfd: descriptor))
+            }
+            looked.whenFailure { _ in if descriptor >= 0 { close(descriptor) } }
+            return looked
         }
+    }
+
+    /// `SO_PEERPIDFD` (Linux 6.5): a pidfd of the process that connected.
+    private static let peerPIDFD: Int32 = 77
+
+    /// `pid`'s logind session, if the process `pidfd` refers to (or, without one, a pidfd opened
+    /// now) is still alive once it was read.
+    private static func loginSession(of pid: Int32, pidfd: Int32) -> String? {
+        let descriptor = pidfd >= 0 ? pidfd : kioskguard_pidfd_open(pid)
+        guard descriptor >= 0 else { return nil }
+        defer { if descriptor != pidfd { close(descriptor) } }
+        guard let session = ServiceManager.loginSession(ofProcess: pid), kioskguard_pidfd_send_signal(descriptor, 0) == 0 else { return nil }
+        return session
     }
 }
 

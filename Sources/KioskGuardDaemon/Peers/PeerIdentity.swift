@@ -1,17 +1,22 @@
 public import Systemd
 
-/// Who is on the other end of a connection: its `SO_PEERCRED` credentials and the supplementary
-/// groups of its user, looked up once per connection off the event loop.
+/// Who is on the other end of a connection: its `SO_PEERCRED` credentials, the supplementary
+/// groups of its user and the logind session its process was in, looked up once per connection
+/// off the event loop.
 public struct PeerIdentity: Hashable, Sendable {
     /// The peer's pid, uid and primary gid at connect time.
     public var credentials: PeerCredentials
     /// The supplementary groups of the peer's user.
     public var supplementaryGroups: [UInt32]
+    /// The logind session the peer's process was in when it connected, if any: the session the
+    /// `logind` lock action locks, kept for the connection, since the pid may be reused later.
+    public var loginSession: String?
 
-    /// An identity of `credentials` with `supplementaryGroups`.
-    public init(credentials: PeerCredentials, supplementaryGroups: [UInt32]) {
+    /// An identity of `credentials` with `supplementaryGroups`, in `loginSession`.
+    public init(credentials: PeerCredentials, supplementaryGroups: [UInt32], loginSession: String? = nil) {
         self.credentials = credentials
         self.supplementaryGroups = supplementaryGroups
+        self.loginSession = loginSession
     }
 
     /// The peer's user id.
