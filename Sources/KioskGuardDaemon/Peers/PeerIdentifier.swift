@@ -56,12 +56,14 @@ public struct SocketPeerIdentifier: PeerIdentifying {
     private static let peerPIDFD: Int32 = 77
 
     /// `pid`'s logind session, if the process `pidfd` refers to (or, without one, a pidfd opened
-    /// now) is still alive once it was read.
+    /// now) is still alive once it was read. Signal 0 only asks whether it exists: `EPERM` (an
+    /// app of another user, which the daemon may not signal) means it does, `ESRCH` that it is gone.
     private static func loginSession(of pid: Int32, pidfd: Int32) -> String? {
         let descriptor = pidfd >= 0 ? pidfd : kioskguard_pidfd_open(pid)
         guard descriptor >= 0 else { return nil }
         defer { if descriptor != pidfd { close(descriptor) } }
-        guard let session = ServiceManager.loginSession(ofProcess: pid), kioskguard_pidfd_send_signal(descriptor, 0) == 0 else { return nil }
+        guard let session = ServiceManager.loginSession(ofProcess: pid) else { return nil }
+        guard kioskguard_pidfd_send_signal(descriptor, 0) == 0 || errno == EPERM else { return nil }
         return session
     }
 }
