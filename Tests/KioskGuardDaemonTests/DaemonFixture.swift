@@ -56,9 +56,10 @@ final class DaemonFixture {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// A connected channel with the events socket's pipeline.
-    func connect() throws -> EmbeddedChannel {
+    /// A connected channel with the events socket's pipeline, behind `outer` (nearest the socket).
+    func connect(behind outer: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
+        if let outer { try channel.pipeline.syncOperations.addHandler(outer) }
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: decoder.limits.maxLineLength)))
         try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
             services: EventConnectionServices(host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier())))

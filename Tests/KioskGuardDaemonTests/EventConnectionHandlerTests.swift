@@ -108,4 +108,33 @@ import Testing
         #expect(fixture.host.snapshot().terminals.allSatisfy { $0.connected })
         #expect(fixture.clientLostAnomalies == 0)
     }
+
+    @Test func aFlushThatDrainsTheBufferReentersTheHandlerAndReadingGoesOn() throws {
+        // The system test caught this under load: pausing, the handler flushes; the socket takes
+        // everything, the channel turns writable inside that flush and the handler is entered
+        // again to resume, which must not overlap the pause's access to its state.
+        let fixture = try DaemonFixture()
+        let channel = try fixture.connect(behind: DrainingOnFlush())
+        try send(Array(#"{"type":"hello","terminal":"counter-1","protocol":1}"#.utf8), to: channel)
+        _ = try replies(channel)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(channel.isWritable)
+        #expect(try channel.getOption(.autoRead).wait())
+        fixture.loop.advanceTime(by: ReplyBackpressure.grace + .seconds(1))
+        #expect(channel.isActive, "a peer that took its replies was closed as not reading")
+    }
+}
+
+/// Stands for a socket that takes every pending byte at once: after the flush the channel is
+/// writable again, and says so from inside the flush, as NIO's channel does.
+private final class DrainingOnFlush: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        guard let channel = context.channel as? EmbeddedChannel, !channel.isWritable else { return }
+        channel.isWritable = true
+        context.fireChannelWritabilityChanged()
+    }
 }

@@ -73,7 +73,9 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        backpressure.writabilityChanged(context) { [self] in perform(machine.close(), context) }
+        guard !context.channel.isWritable else { return backpressure.resume(context) }
+        backpressure.pause(context) { [self] in perform(machine.close(), context) }
+        context.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

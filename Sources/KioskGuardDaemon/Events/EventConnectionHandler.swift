@@ -99,13 +99,15 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        guard !context.channel.isWritable else { return backpressure.resume(context) }
         // A burst of refused lines in one read can fill the buffer while the peer reads fine, so
         // only a peer that leaves it full for the grace is closed.
-        backpressure.writabilityChanged(context) { [self] in
+        backpressure.pause(context) { [self] in
             host.audit.daemon(.protocolErrors, "closing the connection of \(peerDescription): it does not read its replies",
                               level: .warning, fields: peerFields(reason: "not-reading"))
             perform(machine.notReading(), context)
         }
+        context.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

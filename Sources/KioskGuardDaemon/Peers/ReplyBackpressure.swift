@@ -3,30 +3,34 @@ import NIOCore
 /// Write backpressure for a connection whose peer sends requests: with 256 KiB of replies
 /// pending (the channel's high water mark) it stops reading the peer until it takes them; a peer
 /// that still has not taken them after `grace` is not reading at all and is given up on.
+///
+/// The handler calls `pause` when its channel turns unwritable and flushes afterwards, outside
+/// the call: a flush can drain the buffer and turn the channel writable again before it returns,
+/// re-entering the handler, which then calls `resume`.
 struct ReplyBackpressure {
     /// How long a peer may leave a full buffer of replies unread.
     static let grace = TimeAmount.seconds(5)
 
     private var deadline: Scheduled<Void>?
 
-    /// Call from `channelWritabilityChanged`; `notReading` runs when the grace has passed.
-    mutating func writabilityChanged(_ context: ChannelHandlerContext, notReading: @escaping () -> Void) {
-        let options = context.channel.syncOptions
-        if context.channel.isWritable {
-            cancel()
-            try? options?.setOption(.autoRead, value: true)
-            return
-        }
-        try? options?.setOption(.autoRead, value: false)
-        context.flush()
-        guard deadline == nil else { return }
+    /// The replies pile up: stop reading the peer, and give it `grace` to take them, after which
+    /// `notReading` runs if the channel is still unwritable.
+    mutating func pause(_ context: ChannelHandlerContext, notReading: @escaping () -> Void) {
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        deadline?.cancel()
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: Self.grace) {
             guard !context.channel.isWritable else { return }
             notReading()
         }
     }
 
-    /// Forgets the grace (the peer caught up, or the connection is gone).
+    /// The peer took its replies: read it again.
+    mutating func resume(_ context: ChannelHandlerContext) {
+        cancel()
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+    }
+
+    /// Forgets the grace (the connection is gone).
     mutating func cancel() {
         deadline?.cancel()
         deadline = nil
