@@ -143,8 +143,6 @@ def test_a_reader_that_never_reads_its_replies_is_closed(daemons, local_users):
     assert daemon.control("status")["ok"]
 
 
-NOBODY_UID = "65534"
-
 # A user in no group: `count` connections one after another, each naming a terminal it may not
 # act as, and as many more that send a line before `hello`; every one is refused and closed.
 REFUSED_PEER = r"""
@@ -161,19 +159,20 @@ print("refused")
 """
 
 
-def test_refused_connections_are_summed_up_per_uid_and_minute(daemons, journal):
+def test_refused_connections_are_summed_up_per_uid_and_minute(daemons, journal, local_users):
+    outsider = local_users()
     victim = unique()
     daemon = daemons([{"name": victim, "allowed_users": ["root"]}]).start()
     open_to_everyone(daemon)
-    result = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", REFUSED_PEER, str(daemon.events), victim, "1000"],
+    result = subprocess.run(["runuser", "-u", outsider, "--", sys.executable, "-c", REFUSED_PEER, str(daemon.events), victim, "1000"],
                             capture_output=True, text=True, timeout=DEADLINE * 4)
     assert result.stdout.strip() == "refused", result.stderr
     # Every entry the daemon wrote about the refusals is in the journal before this reload's.
     assert daemon.control("reload")["ok"]
     journal.wait_for(KIOSKGUARD_EVENT="config-reloaded")
-    about_nobody = journal.matching(KIOSKGUARD_PEER_UID=NOBODY_UID)
-    assert 1 <= len(about_nobody) <= 3, [e["MESSAGE"] for e in about_nobody]
-    assert len(journal.matching(KIOSKGUARD_EVENT="terminal-denied", KIOSKGUARD_PEER_UID=NOBODY_UID)) == 1
+    about_the_outsider = journal.matching(KIOSKGUARD_PEER_UID=uid_of(outsider))
+    assert 1 <= len(about_the_outsider) <= 3, [e["MESSAGE"] for e in about_the_outsider]
+    assert len(journal.matching(KIOSKGUARD_EVENT="terminal-denied", KIOSKGUARD_PEER_UID=uid_of(outsider))) == 1
 
 
 def test_alerts_outlive_a_kernel_without_randomness_and_a_constant_id(daemons, workdir, journal, hotline):
