@@ -63,12 +63,18 @@ final class EventConnectionHandler: ChannelInboundHandler {
         // Taken out of the shared services once per read, not once per line.
         let decoder = services.decoder, host = services.host
         unwrapInboundIn(data).forEachLine { line in
-            let decoded = decoder.decode(line)
-            if let terminal = machine.eventTerminal, case .success(let message) = decoded, case .event(let event) = message.body {
-                deliver(event, requestID: message.id, terminal: terminal, to: host)
-                return true
+            switch decoder.decode(line) {
+            case .success(let message):
+                // A bound connection's session events skip the machine: what it would return for
+                // them is this delivery, and building that action for every line would cost.
+                if let terminal = machine.eventTerminal, case .event(let event) = message.body {
+                    deliver(event, requestID: message.id, terminal: terminal, to: host)
+                    return true
+                }
+                perform(machine.received(.success(message)), context)
+            case .failure(let error):
+                perform(machine.received(.failure(error)), context)
             }
-            perform(machine.received(decoded), context)
             return machine.isReading
         }
     }
