@@ -11,6 +11,8 @@ struct ConfigurationBuilder {
     private var hotlines: [HotlineEndpoint] = []
     /// Terminals with their `[terminal.policy]`, applied over the final `[policy]` at the end.
     private var terminals: [(configuration: TerminalConfiguration, policy: TableReader?, reader: TableReader)] = []
+    /// Sites with their table, whose `terminals` are checked once every terminal is known.
+    var sites: [(site: GuardedSite, reader: TableReader)] = []
 
     init(paths: DefaultPaths) {
         daemon = DaemonSettings(
@@ -47,6 +49,7 @@ struct ConfigurationBuilder {
         }
         for var section in try file.tables("hotline") { hotlines.append(try Self.hotline(&section, existing: hotlines)) }
         for var section in try file.tables("terminal") { try addTerminal(&section) }
+        for var section in try file.tables("site") { try addSite(&section) }
         try file.rejectUnknownKeys()
     }
 
@@ -94,6 +97,9 @@ struct ConfigurationBuilder {
     private mutating func addTerminal(_ section: inout TableReader) throws(ConfigurationError) {
         guard let name = try section.string("name"), TerminalProfile.isValidName(name) else {
             throw section.error("name", "every [[terminal]] needs a name of 1 to 64 letters, digits, '.', '_' or '-'")
+        }
+        guard name != TerminalProfile.automatic else {
+            throw section.error("name", "'\(name)' is reserved: a hello naming it asks for the one terminal that admits the app")
         }
         guard !terminals.contains(where: { $0.configuration.name == name }) else {
             throw section.error("name", "terminal '\(name)' is defined twice")
@@ -186,6 +192,7 @@ struct ConfigurationBuilder {
             configuration.profile.policy = effective
             resolvedTerminals.append(configuration)
         }
+        try checkSiteTerminals(resolvedTerminals)
         var admin: [NamedID] = []
         var read: [NamedID] = []
         if sources.isEmpty {
@@ -198,7 +205,7 @@ struct ConfigurationBuilder {
         }
         return DaemonConfiguration(
             daemon: daemon, policy: policy, hostRules: hostRules, control: ControlSettings(adminGroups: admin, readGroups: read),
-            alerts: alerts, hotlines: hotlines, terminals: resolvedTerminals, sources: sources
+            alerts: alerts, hotlines: hotlines, terminals: resolvedTerminals, sites: sites.map(\.site), sources: sources
         )
     }
 

@@ -19,11 +19,18 @@ public struct DaemonConfiguration: Sendable {
     public var hotlines: [HotlineEndpoint]
     /// `[[terminal]]`: the terminals kiosk apps may connect as.
     public var terminals: [TerminalConfiguration]
+    /// `[[site]]`: the web portals browser kiosks guard.
+    public var sites: [GuardedSite] = []
     /// The files read, in order; empty when running on built-in defaults.
     public var sources: [String]
 
     /// Whether no configuration file was found and the built-in defaults apply.
     public var isBuiltInDefault: Bool { sources.isEmpty }
+
+    /// The sites terminal `name` guards, as `welcome` gives them to its extension.
+    public func sites(guardedBy name: String) -> [GuardedSite] {
+        sites.filter { $0.isGuarded(by: name) }
+    }
 }
 
 /// `[daemon]`.

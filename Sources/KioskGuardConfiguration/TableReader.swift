@@ -43,6 +43,14 @@ struct TableReader {
         }
     }
 
+    mutating func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        switch value(key) {
+        case nil: return nil
+        case .boolean(let flag)?: return flag
+        case let other?: throw error(key, "expected true or false, found \(other.kindName)")
+        }
+    }
+
     /// A systemd time span (`"90s"`, `"2min"`, `"1h 30min"`) or an integer of seconds.
     mutating func duration(_ key: String) throws(ConfigurationError) -> Duration? {
         switch value(key) {

@@ -89,6 +89,8 @@ public enum EngineRefusal: String, Hashable, Sendable, CaseIterable {
     case sessionNotActive = "session-not-active"
     /// A field is well-formed but not acceptable here (for example a reused session id).
     case badField = "bad-field"
+    /// A field the request may omit only when the daemon can supply it, and it cannot.
+    case missingField = "missing-field"
 }
 
 /// Why a committed step is recorded with a reason (`step-done` entries).

@@ -62,6 +62,32 @@ def test_another_card_in_the_reader_ends_the_session_as_a_card_swap(daemons, jou
     other.remove()
 
 
+def test_a_session_begun_without_a_subject_belongs_to_the_card_in_the_reader(daemons, journal, pcscd):
+    """A browser's extension does not know who sits at the counter; the card in the reader does."""
+    name = unique()
+    card = VirtualCard(pcscd.port, "CARD-A")
+    daemon = daemons([watched(name)]).start()
+    journal.wait_for(KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="present")
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", id="b1")
+    begun = journal.wait_for(KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL=name)
+    assert begun["KIOSKGUARD_SUBJECT"] == pseudonym("CARD-A")
+    card.remove()
+    assert client.next_message() == {"type": "lock", "session": "s-1", "reason": "card-removed"}
+    other = VirtualCard(pcscd.port, "CARD-B")
+    assert client.next_message() == {"type": "terminate", "session": "s-1", "reason": "card-swap"}
+    # The second card's entry read means every reader entry before it is read too.
+    journal.wait_count(2, KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="present")
+    absent = dict(KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="absent")
+    seen_absent = len(journal.matching(**absent))
+    other.remove()
+    # With no card in the reader there is no one to begin a session for.
+    journal.wait_count(seen_absent + 1, **absent)
+    client.send("session.begin", session="s-2", id="b2")
+    refusal = client.next_message()
+    assert refusal["type"] == "error" and refusal["code"] == "missing-field" and refusal["id"] == "b2", refusal
+
+
 def test_the_app_contradicting_the_reader_is_an_anomaly_and_the_reader_wins(daemons, journal, pcscd):
     name, daemon, client, card, _ = start_with_card(daemons, journal, pcscd)
     # The card is in the reader; the app claims it left.

@@ -23,6 +23,19 @@ struct ConfigurationFixture {
             .load(path: main)
     }
 
+    /// Writes `text` as the main file and checks that loading it fails at `line`, on `key`, saying
+    /// `message`.
+    func expectError(in text: String, line: Int, key: String, message: String,
+                     sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try write(text)
+        let refusal = try #require(self.error(), sourceLocation: sourceLocation)
+        #expect(refusal.file == main, sourceLocation: sourceLocation)
+        #expect(refusal.line == line, "\(refusal)", sourceLocation: sourceLocation)
+        #expect(refusal.key == key, "\(refusal)", sourceLocation: sourceLocation)
+        #expect(refusal.message.contains(message), "\(refusal)", sourceLocation: sourceLocation)
+        #expect(refusal.description.hasPrefix("\(main):\(line): "), sourceLocation: sourceLocation)
+    }
+
     func error() -> ConfigurationError? {
         do {
             _ = try load()
@@ -133,14 +146,7 @@ struct ConfigurationLoaderTests {
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity_apdu = \"+0CA0100\"\n", 6, "terminal.card_identity_apdu", "in hex"),
     ])
     func errors(text: String, line: Int, key: String, message: String) throws {
-        let fixture = try ConfigurationFixture()
-        try fixture.write(text)
-        let error = try #require(fixture.error())
-        #expect(error.file == fixture.main)
-        #expect(error.line == line)
-        #expect(error.key == key)
-        #expect(error.message.contains(message), "\(error)")
-        #expect(error.description.hasPrefix("\(fixture.main):\(line): "))
+        try ConfigurationFixture().expectError(in: text, line: line, key: key, message: message)
     }
 
     @Test("a card reader and its identity APDU are read per terminal, and make the engine watch it")

@@ -38,6 +38,43 @@ struct CardReaderRulesTests {
         #expect(harness.state == .locked)
     }
 
+    @Test("a session begun without a subject is the card's in the watched reader, and another card is a swap")
+    func beginWithoutSubjectTakesTheCard() {
+        var harness = watchedTerminal(.cardPresent(card: aliceCard))
+        harness.send(.sessionBegin(s1, subject: nil, auth: nil))
+        #expect(harness.openSession()?.subject == aliceCard)
+        #expect(sensitiveStep(&harness) == .stepDecision(RequestID("r"), session: s1, step: StepName("bank-account"), denial: nil))
+        harness.reader(.cardAbsent)
+        harness.reader(.cardPresent(card: bobCard))
+        #expect(harness.endReasons == ["card-swap"])
+    }
+
+    @Test("a session begun without a subject is refused with missing-field when no card is there to take",
+          arguments: [ReaderReport?.some(.cardAbsent), nil])
+    func beginWithoutSubjectNeedsACard(report: ReaderReport?) {
+        var harness = watchedTerminal(report)
+        harness.send(.sessionBegin(s1, subject: nil, auth: nil), id: "b")
+        guard case .refusal(.missingField, let message, RequestID("b"))? = harness.notices().last else {
+            Issue.record("not refused: \(harness.notices())")
+            return
+        }
+        #expect(message.contains("no card is there"))
+        #expect(harness.openSession() == nil)
+    }
+
+    @Test("a terminal that watches no reader refuses a session.begin without a subject, saying why")
+    func beginWithoutSubjectOnATerminalWithoutReader() {
+        var harness = EngineHarness(terminals: [TerminalProfile(name: "counter-1")])
+        harness.connect()
+        harness.send(.sessionBegin(s1, subject: nil, auth: nil))
+        guard case .refusal(.missingField, let message, _)? = harness.notices().last else {
+            Issue.record("not refused: \(harness.notices())")
+            return
+        }
+        #expect(message.contains("watches no card reader"))
+        #expect(harness.openSession() == nil)
+    }
+
     @Test("another card in the reader ends the session as a card swap, naming the new card")
     func otherCardIsASwap() {
         var harness = watchedSession()

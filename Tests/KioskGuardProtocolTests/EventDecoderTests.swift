@@ -20,6 +20,7 @@ struct EventDecoderTests {
          InboundMessage.Body.hello(Hello(terminal: "counter-1", protocolVersion: 1, client: "kiosk-app/2.1"))),
         (.sessionBegin(session: "s-1", subject: "123456789012", auth: "card+pin"),
          .event(.sessionBegin(SessionID("s-1"), subject: pseudonymizer.pseudonym(of: "123456789012"), auth: AuthMethod("card+pin")))),
+        (.sessionBegin(session: "s-2"), .event(.sessionBegin(SessionID("s-2"), subject: nil, auth: nil))),
         (.activity(session: "s-1"), .event(.activity(SessionID("s-1")))),
         (.authVerified(session: "s-1", subject: "123456789012"),
          .event(.authVerified(SessionID("s-1"), subject: pseudonymizer.pseudonym(of: "123456789012")))),
@@ -133,7 +134,7 @@ struct EventDecoderTests {
 
     @Test("missing-field names the field", arguments: [
         (#"{"session":"s-1"}"#, "type"), (#"{"type":"activity"}"#, "session"), (#"{"type":"hello","protocol":1}"#, "terminal"),
-        (#"{"type":"hello","terminal":"t"}"#, "protocol"), (#"{"type":"session.begin","session":"s"}"#, "subject"),
+        (#"{"type":"hello","terminal":"t"}"#, "protocol"), (#"{"type":"session.begin"}"#, "session"),
         (#"{"type":"presence"}"#, "present"), (#"{"type":"step.done","session":"s"}"#, "step"),
     ])
     func missingField(line: String, field: String) {

@@ -15,7 +15,7 @@ struct OutboundMessageTests {
     func welcome() throws {
         var policy = SessionPolicy()
         policy.idleTimeout = .milliseconds(60_500)
-        let decoded = try roundTrip(.welcome(terminal: "counter-1", policy: policy))
+        let decoded = try roundTrip(.welcome(terminal: "counter-1", policy: policy, sites: [], id: nil))
         guard case .welcome(let version, let terminal, let timeouts, let onCardRemoved) = decoded else {
             Issue.record("not a welcome: \(decoded)")
             return

@@ -3,8 +3,9 @@
 /// Connection-level messages (`hello`, `ping`) never reach the engine. Subjects and accounts are
 /// `Pseudonym`s: the raw values were turned into pseudonyms where they were decoded.
 public enum KioskEvent: Hashable, Sendable {
-    /// `session.begin`: a person authenticated and a session starts.
-    case sessionBegin(SessionID, subject: Pseudonym, auth: AuthMethod?)
+    /// `session.begin`: a person authenticated and a session starts. Without a subject, the card
+    /// in the terminal's watched reader is the subject.
+    case sessionBegin(SessionID, subject: Pseudonym?, auth: AuthMethod?)
     /// `activity`: user input or navigation.
     case activity(SessionID)
     /// `auth.verified`: identity re-verified.

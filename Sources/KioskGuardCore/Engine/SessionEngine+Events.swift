@@ -19,6 +19,10 @@ extension SessionEngine {
                 noteActivity(terminal, at: now, into: &actions)
             }
         case .sessionBegin(let session, let subject, let auth):
+            guard let subject = subject ?? readerCardAtBegin(terminal) else {
+                refuse(.missingField, beginWithoutSubjectRefusal(terminal), to: terminal, requestID, into: &actions)
+                break
+            }
             beginSession(session, subject: subject, auth: auth, terminal, requestID, at: now, into: &actions)
         case .authVerified(let session, let subject):
             verify(session, subject: subject, terminal, requestID, at: now, into: &actions)
@@ -61,6 +65,15 @@ extension SessionEngine {
             refuse(.unknownSession, "terminal \(state.name) has no session \(id)", to: terminal, requestID, into: &actions)
         }
         return nil
+    }
+
+    /// Why a `session.begin` without `subject` has no card to take.
+    private func beginWithoutSubjectRefusal(_ terminal: TerminalID) -> String {
+        let state = terminals[terminal.index]
+        guard state.profile.watchesCardReader else {
+            return "session.begin needs 'subject' on terminal \(state.name): it watches no card reader whose card could be the subject"
+        }
+        return "session.begin without 'subject' takes the card in the reader of terminal \(state.name), and no card is there"
     }
 
     func refuse(_ refusal: EngineRefusal, _ message: String, to terminal: TerminalID, _ requestID: RequestID?, into actions: inout [EngineAction]) {

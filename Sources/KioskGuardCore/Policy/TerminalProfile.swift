@@ -12,6 +12,10 @@ public struct TerminalProfile: Hashable, Sendable {
     /// the kiosk app's card events.
     public var watchesCardReader: Bool
 
+    /// The name a `hello` gives to ask for the one configured terminal that admits the app (a
+    /// browser's bridge knows its user, not its counter); no terminal may be configured under it.
+    public static let automatic = "auto"
+
     /// Whether `name` can name a terminal: 1 to 64 letters, digits, `.`, `_` or `-`. The name is a
     /// config key, a wire field and a journal field value, so it is kept plain.
     public static func isValidName(_ name: String) -> Bool {

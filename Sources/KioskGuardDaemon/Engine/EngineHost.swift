@@ -65,9 +65,15 @@ public final class EngineHost {
     /// The configuration of terminal `name`, if it is configured.
     public func terminalConfiguration(named name: String) -> TerminalConfiguration? { terminals[name] }
 
+    /// The terminals that admit `peer`, in configuration order: what `"terminal": "auto"` chooses
+    /// from (it takes the one, and refuses none or several).
+    public func terminalsAdmitting(_ peer: PeerIdentity) -> [TerminalConfiguration] {
+        configuration.terminals.filter { $0.admits(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups) }
+    }
+
     /// Binds `channel` to terminal `name` after its hello. The welcome and any notices for
     /// sessions locked or ended while the app was away are written to the channel.
-    public func connect(_ name: String, channel: any Channel, peer: PeerIdentity) -> Result<TerminalID, EventError> {
+    public func connect(_ name: String, requestID: RequestID?, channel: any Channel, peer: PeerIdentity) -> Result<TerminalID, EventError> {
         guard let terminal = engine.terminal(named: name) else {
             return .failure(EventError(.terminalNotAllowed, "terminal \(name) is not configured"))
         }
@@ -77,7 +83,7 @@ public final class EngineHost {
         case .success(let welcome):
             connections[terminal] = channel
             peers[terminal] = peer
-            write(.welcome(terminal: name, policy: welcome.policy), to: terminal)
+            write(.welcome(terminal: name, policy: welcome.policy, sites: configuration.sites(guardedBy: name), id: requestID), to: terminal)
             execute(welcome.actions)
             return .success(terminal)
         }

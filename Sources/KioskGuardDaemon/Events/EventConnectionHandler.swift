@@ -157,15 +157,16 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     private func bind(_ hello: Hello, _ identity: PeerIdentity, requestID: RequestID?, _ context: ChannelHandlerContext) {
-        guard let terminal = host.terminalConfiguration(named: hello.terminal),
-              terminal.admits(uid: identity.uid, gid: identity.gid, groups: identity.supplementaryGroups)
-        else {
+        let name: String
+        switch admittedTerminal(hello.terminal, identity) {
+        case .success(let admitted):
+            name = admitted
+        case .failure(let refusal):
             gate.deny(identity.credentials, socket: .events, terminal: hello.terminal, reason: "terminal-not-allowed")
-            let refusal = EventError(.terminalNotAllowed, "this user may not act as terminal \(hello.terminal)", requestID: requestID)
-            perform(machine.bindRefused(refusal), context)
+            perform(machine.bindRefused(EventError(.terminalNotAllowed, refusal.message, requestID: requestID)), context)
             return
         }
-        switch host.connect(hello.terminal, channel: context.channel, peer: identity) {
+        switch host.connect(name, requestID: requestID, channel: context.channel, peer: identity) {
         case .success(let bound):
             helloDeadline?.cancel()
             helloDeadline = nil
@@ -173,11 +174,33 @@ final class EventConnectionHandler: ChannelInboundHandler {
                 gate.bind(&ticket)
                 self.ticket = ticket
             }
-            terminalName = hello.terminal
+            terminalName = name
             perform(machine.bound(to: bound), context)
         case .failure(var error):
             error.requestID = requestID
             perform(machine.bindRefused(error), context)
+        }
+    }
+
+    private struct TerminalRefusal: Error {
+        let message: String
+    }
+
+    /// The terminal a hello names, if it admits the peer; `auto` names the one terminal that does.
+    private func admittedTerminal(_ named: String, _ identity: PeerIdentity) -> Result<String, TerminalRefusal> {
+        guard named == TerminalProfile.automatic else {
+            guard let terminal = host.terminalConfiguration(named: named),
+                  terminal.admits(uid: identity.uid, gid: identity.gid, groups: identity.supplementaryGroups)
+            else { return .failure(TerminalRefusal(message: "this user may not act as terminal \(named)")) }
+            return .success(named)
+        }
+        let admitting = host.terminalsAdmitting(identity)
+        switch admitting.count {
+        case 1: return .success(admitting[0].name)
+        case 0: return .failure(TerminalRefusal(message: "terminal auto: no configured terminal admits this user"))
+        default:
+            let names = admitting.map(\.name).joined(separator: ", ")
+            return .failure(TerminalRefusal(message: "terminal auto: several terminals admit this user (\(names)); name one in hello"))
         }
     }
 

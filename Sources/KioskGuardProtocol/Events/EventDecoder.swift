@@ -199,7 +199,7 @@ private struct InboundFields {
             return .ping
         case .sessionBegin:
             let auth = try auth.map { (value) throws(EventError) in AuthMethod(try token(value, "auth", limits)) }
-            return .event(.sessionBegin(try session(type, limits), subject: try required(subject, "subject", of: type), auth: auth))
+            return .event(.sessionBegin(try session(type, limits), subject: subject, auth: auth))
         case .activity:
             return .event(.activity(try session(type, limits)))
         case .authVerified:

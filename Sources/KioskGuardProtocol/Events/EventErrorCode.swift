@@ -31,6 +31,7 @@ public enum EventErrorCode: String, Hashable, Sendable, CaseIterable {
         case .unknownSession: self = .unknownSession
         case .sessionNotActive: self = .sessionNotActive
         case .badField: self = .badField
+        case .missingField: self = .missingField
         }
     }
 }

@@ -8,7 +8,7 @@ public enum KioskMessage: Hashable, Sendable {
     /// Bind the connection to a terminal.
     case hello(terminal: String, client: String? = nil)
     /// A person authenticated.
-    case sessionBegin(session: String, subject: String, auth: String? = nil)
+    case sessionBegin(session: String, subject: String? = nil, auth: String? = nil)
     /// User input or navigation.
     case activity(session: String)
     /// Identity re-verified.

@@ -2,8 +2,9 @@ public import KioskGuardCore
 
 /// A message from the daemon to a kiosk app.
 public enum OutboundMessage: Hashable, Sendable {
-    /// `welcome`: the reply to hello, with the terminal's effective timeouts.
-    case welcome(terminal: String, policy: SessionPolicy)
+    /// `welcome`: the reply to hello (echoing its id), with the terminal's effective timeouts and
+    /// the sites its browser extension guards.
+    case welcome(terminal: String, policy: SessionPolicy, sites: [GuardedSite], id: RequestID?)
     /// `warn`, `lock`, `terminate`, `step.decision` or an engine refusal.
     case notice(ClientNotice)
     /// `pong`: the answer to ping.
@@ -16,7 +17,7 @@ public enum OutboundMessage: Hashable, Sendable {
         var writer = JSONWriter()
         writer.beginObject()
         switch self {
-        case .welcome(let terminal, let policy):
+        case .welcome(let terminal, let policy, let sites, let id):
             writer.field("type", MessageType.welcome.rawValue)
             writer.field("protocol", ProtocolVersion.current)
             writer.field("terminal", terminal)
@@ -24,6 +25,10 @@ public enum OutboundMessage: Hashable, Sendable {
             for (name, value) in PolicyFields.seconds(of: policy) { writer.field(name, value) }
             writer.field("on_card_removed", policy.onCardRemoved.rawValue)
             writer.endObject()
+            writer.beginArray("sites")
+            for site in sites { Self.write(site, into: &writer) }
+            writer.endArray()
+            writer.field("id", id?.rawValue)
         case .notice(let notice):
             Self.write(notice, into: &writer)
         case .pong(let id):
@@ -61,6 +66,29 @@ public enum OutboundMessage: Hashable, Sendable {
         case .refusal(let refusal, let message, let requestID):
             writeError(EventErrorCode(refusal), message, requestID, into: &writer)
         }
+    }
+
+    private static func write(_ site: GuardedSite, into writer: inout JSONWriter) {
+        writer.beginElementObject()
+        writer.field("name", site.name)
+        writer.beginArray("origins")
+        for origin in site.origins { writer.element(origin) }
+        writer.endArray()
+        writer.field("start_url", site.startURL)
+        writer.field("login_url", site.loginURL)
+        writer.field("logout_url", site.logoutURL)
+        writer.beginArray("steps")
+        for step in site.steps {
+            writer.beginElementObject()
+            writer.field("name", step.name)
+            writer.field("url", step.url)
+            writer.field("form", step.form)
+            writer.field("sensitive", step.sensitive)
+            writer.field("account_field", step.accountField)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
     }
 
     private static func writeError(_ code: EventErrorCode, _ message: String, _ id: RequestID?, into writer: inout JSONWriter) {

@@ -12,6 +12,30 @@ struct JSONWriter {
         needsComma.append(false)
     }
 
+    /// Begins an object as the next element of the array being written.
+    mutating func beginElementObject() {
+        separateElement()
+        beginObject()
+    }
+
+    /// Begins an array as the value of `key`.
+    mutating func beginArray(_ key: StaticString) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma.removeLast()
+    }
+
+    /// A string as the next element of the array being written.
+    mutating func element(_ value: String) {
+        separateElement()
+        writeString(value)
+    }
+
     mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma.removeLast()
@@ -48,9 +72,13 @@ struct JSONWriter {
         return bytes
     }
 
-    private mutating func writeKey(_ key: StaticString) {
+    private mutating func separateElement() {
         if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
         needsComma[needsComma.count - 1] = true
+    }
+
+    private mutating func writeKey(_ key: StaticString) {
+        separateElement()
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
         bytes.append(contentsOf: "\":".utf8)

@@ -1,0 +1,76 @@
+"""The daemon's side of browser kiosks (contract section 9): `welcome` carries the `[[site]]`
+tables a terminal guards and echoes the hello's id, and `"terminal": "auto"` binds a browser's
+bridge to the one terminal its user may act as."""
+import json
+
+from conftest import read_line, unique
+from test_docs import validator
+
+PORTAL = """
+[[site]]
+name = "portal"
+origins = ["http://127.0.0.1:8080", "http://localhost:8080"]
+start_url = "http://127.0.0.1:8080/"
+login_url = "http://127.0.0.1:8080/home*"
+logout_url = "http://127.0.0.1:8080/logout*"
+terminals = ["{guarded}"]
+[[site.step]]
+name = "bank-account.register"
+url = "http://127.0.0.1:8080/account*"
+form = "form#account"
+sensitive = true
+account_field = "input[name=account]"
+[[site]]
+name = "everywhere"
+origins = ["https://help.example.jp"]
+start_url = "https://help.example.jp/"
+"""
+
+
+def hello(daemon, terminal, **fields):
+    sock = daemon.raw()
+    sock.sendall((json.dumps({"type": "hello", "terminal": terminal, "protocol": 1, **fields}) + "\n").encode())
+    return sock, json.loads(read_line(sock))
+
+
+def test_welcome_gives_a_terminal_the_sites_it_guards_and_echoes_the_hello_id(daemons):
+    guarded, other = unique(), unique()
+    daemon = daemons([{"name": guarded, "allowed_users": ["root"]}, {"name": other, "allowed_users": ["root"]}],
+                     extra=PORTAL.format(guarded=guarded)).start()
+    _, welcome = hello(daemon, guarded, id="h-7")
+    validator("daemon-message").validate(welcome)
+    assert welcome["id"] == "h-7"
+    assert [site["name"] for site in welcome["sites"]] == ["portal", "everywhere"]
+    assert welcome["sites"][0] == {
+        "name": "portal", "origins": ["http://127.0.0.1:8080", "http://localhost:8080"], "start_url": "http://127.0.0.1:8080/",
+        "login_url": "http://127.0.0.1:8080/home*", "logout_url": "http://127.0.0.1:8080/logout*",
+        "steps": [{"name": "bank-account.register", "url": "http://127.0.0.1:8080/account*", "form": "form#account",
+                   "sensitive": True, "account_field": "input[name=account]"}]}
+    _, welcome = hello(daemon, other)
+    assert "id" not in welcome
+    assert [site["name"] for site in welcome["sites"]] == ["everywhere"]
+
+
+def test_hello_auto_binds_the_one_terminal_that_admits_the_user(daemons):
+    mine, theirs = unique(), unique()
+    daemon = daemons([{"name": theirs, "allowed_users": ["nobody"]}, {"name": mine, "allowed_users": ["root"]}]).start()
+    sock, welcome = hello(daemon, "auto", id="a")
+    assert welcome["type"] == "welcome" and welcome["terminal"] == mine, welcome
+    # Bound as that terminal: a second "auto" finds it held, as a second hello naming it would.
+    _, busy = hello(daemon, "auto")
+    assert busy["code"] == "terminal-busy", busy
+    sock.close()
+
+
+def test_hello_auto_is_refused_when_several_terminals_admit_the_user(daemons):
+    first, second = unique(), unique()
+    daemon = daemons([{"name": first, "allowed_users": ["root"]}, {"name": second, "allowed_groups": ["root"]}]).start()
+    _, several = hello(daemon, "auto", id="x")
+    assert several["type"] == "error" and several["code"] == "terminal-not-allowed" and several["id"] == "x", several
+    assert first in several["message"] and second in several["message"]
+
+
+def test_hello_auto_is_refused_when_no_terminal_admits_the_user(daemons):
+    daemon = daemons([{"name": unique(), "allowed_users": ["nobody"]}]).start()
+    _, none = hello(daemon, "auto")
+    assert none["code"] == "terminal-not-allowed" and "no configured terminal admits this user" in none["message"], none
