@@ -7,6 +7,7 @@
 //   KioskGuardCore      pure domain: sessions, rules, anomalies, pseudonyms; no I/O
 //   KioskGuardProtocol  the wire: event protocol v1 and control protocol, framing, limits
 //   KioskGuardFraming   the line framing as a NIO decoder, shared by the daemon and the client
+//   KioskGuardBridge    the browser's native-messaging host: framing, checks, the relay to the events socket
 //   KioskGuardTesting   test doubles: a manual clock and an engine harness
 //   KioskGuardConfiguration  the TOML configuration: reading, validating, defaults
 //   CSystemd / Systemd  libsystemd through a small C shim, and its Swift wrapper
@@ -57,6 +58,14 @@ let package = Package(
         .target(
             name: "KioskGuardFraming",
             dependencies: ["KioskGuardProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KioskGuardBridge",
+            dependencies: [
+                "KioskGuardProtocol", "KioskGuardFraming",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -135,6 +144,7 @@ let package = Package(
             name: "kioskguardd",
             dependencies: [
                 "KioskGuardDaemon",
+                "KioskGuardBridge",
                 "KioskGuardProtocol",
                 "KioskGuardConfiguration",
                 "Systemd",
@@ -207,6 +217,11 @@ let package = Package(
         .testTarget(
             name: "KioskGuardFramingTests",
             dependencies: ["KioskGuardFraming", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KioskGuardBridgeTests",
+            dependencies: ["KioskGuardBridge", "KioskGuardProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,6 +20,9 @@ bin=$(swift build "${flags[@]}" --show-bin-path)
 install -D -m 0755 "$bin/kioskguardd" "$stage/usr/sbin/kioskguardd"
 install -D -m 0755 "$bin/kioskguardctl" "$stage/usr/bin/kioskguardctl"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/sbin/kioskguardd" "$stage/usr/bin/kioskguardctl"
+# The browser bridge is the daemon's executable under another name: one Swift runtime, not two.
+install -d -m 0755 "$stage/usr/lib/kioskguard"
+ln -s ../../sbin/kioskguardd "$stage/usr/lib/kioskguard/kioskguard-bridge"
 
 units=$stage/usr/lib/systemd/system
 install -D -m 0644 systemd/kioskguard.service "$units/kioskguard.service"

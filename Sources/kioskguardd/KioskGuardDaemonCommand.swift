@@ -9,8 +9,19 @@ import Systemd
 import Glibc
 #endif
 
-/// `kioskguardd`: the guard daemon of a kiosk host.
+/// The executable's entry: the daemon, or the browser bridge when started under its name.
 @main
+enum KioskGuardDaemonMain {
+    static func main() async {
+        if BridgeCommand.isInvoked(as: CommandLine.arguments.first) {
+            await BridgeCommand.main()
+        } else {
+            await KioskGuardDaemonCommand.main()
+        }
+    }
+}
+
+/// `kioskguardd`: the guard daemon of a kiosk host.
 struct KioskGuardDaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskguardd",

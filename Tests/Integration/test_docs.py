@@ -123,7 +123,7 @@ def package_accounts():
 
 
 def test_the_operations_configuration_example_validates(workdir, package_accounts):
-    blocks = fenced_blocks(ROOT / "docs" / "operations.md", "toml")
+    blocks = fenced_blocks(ROOT / "docs" / "operations.md", "toml") + fenced_blocks(ROOT / "docs" / "browser-kiosks.md", "toml")
     # The example of kioskguard.toml(5), between .Bd -literal and .Ed.
     blocks += re.findall(r"^\.Bd -literal[^\n]*\n(.*?)^\.Ed$", (ROOT / "docs" / "man" / "kioskguard.toml.5").read_text(), re.S | re.M)
     assert len(blocks) >= 2

@@ -230,6 +230,9 @@ def main():
         # Enabled at boot, so alerts left in the outbox are delivered even before any kiosk connects.
         wait_until("kioskguard.service active after boot", lambda: unit_property("ActiveState") == "active", wake=journal.read)
         check(unit_property("Result") == "success", f"the service's result after boot is {unit_property('Result')}")
+        manifest = run("/usr/lib/kioskguard/kioskguard-bridge", "--print-manifest", "chromium", "--extension-id", "a" * 32)
+        check(json.loads(manifest)["path"] == "/usr/lib/kioskguard/kioskguard-bridge",
+              f"the installed bridge's manifest: {manifest!r}")
         events = os.stat(EVENTS)
         check(oct(events.st_mode & 0o777) == "0o660", f"events socket mode is {oct(events.st_mode & 0o777)}, not 0660")
         control = os.stat(CONTROL)
