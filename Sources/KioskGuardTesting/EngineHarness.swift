@@ -38,6 +38,12 @@ public struct EngineHarness {
         return result
     }
 
+    /// The guard stops (a graceful shutdown).
+    @discardableResult
+    public mutating func stop() -> [EngineAction] {
+        keep(engine.stop(at: clock.now()))
+    }
+
     /// Disconnects the kiosk app of `terminal`.
     @discardableResult
     public mutating func disconnect(_ name: String = "counter-1") -> [EngineAction] {

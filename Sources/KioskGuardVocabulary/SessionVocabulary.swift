@@ -34,6 +34,8 @@ public enum LockReason: String, Hashable, Sendable, CaseIterable {
     case admin
     /// The guard restarted and locks every session it finds open (fail closed).
     case guardRestarted = "guard-restarted"
+    /// The guard is stopping (a `systemctl stop` or restart) with the session open.
+    case guardStopping = "guard-stopping"
     /// The kiosk app locked its UI by itself and reported `locked`.
     case client
 }

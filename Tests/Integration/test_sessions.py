@@ -150,6 +150,26 @@ def test_losing_the_app_locks_the_session_and_raises_client_lost(daemons, journa
     assert again.next_message() == {"type": "lock", "session": "s-1", "reason": "client-lost"}
 
 
+def test_a_graceful_stop_is_not_client_lost_and_the_restart_says_what_happened(daemons, journal):
+    """Every package upgrade restarts the service: the hotline must not hear of a lost app for each
+    open session, nor of a recurring pattern, when it was the daemon that left."""
+    names = [unique() for _ in range(3)]
+    daemon = daemons([terminal(name) for name in names]).start()
+    for index, name in enumerate(names):
+        client = daemon.client(name)
+        client.send("session.begin", session=f"s-{index}", subject=RAW_SUBJECT)
+        client.ping()
+    daemon.stop()
+    for name in names:
+        assert journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=name)["KIOSKGUARD_REASON"] == "guard-stopping"
+    daemon.start()
+    restarted = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="guard.restarted")
+    assert restarted["KIOSKGUARD_DETAIL_OPEN_SESSIONS"] == "3"
+    # The stopped daemon's entries all came before the restarted one's.
+    raised = [entry["KIOSKGUARD_ANOMALY"] for entry in journal.matching(KIOSKGUARD_EVENT="anomaly")]
+    assert raised == ["guard.restarted"], raised
+
+
 def test_control_status_and_admin_lock(daemons, journal):
     name = unique()
     daemon = daemons([terminal(name)]).start()

@@ -32,6 +32,16 @@ struct ConnectionRulesTests {
         #expect(harness.anomalies(.clientLost).first?.severity == .high)
     }
 
+    @Test("a graceful stop locks the session at the system level without client.lost, and the restart accounts for it")
+    func gracefulStop() {
+        var harness = EngineHarness.withAliceSession()
+        harness.stop()
+        #expect(harness.records(.sessionLocked).map(\.reason) == [.lock(.guardStopping)])
+        #expect(harness.enforcements.map(\.command) == [.lock])
+        #expect(harness.anomalies().isEmpty)
+        #expect(harness.disconnect().isEmpty)
+    }
+
     @Test("losing the app with a locked session escalates the lock once")
     func clientLostWhileLocked() {
         var harness = EngineHarness.withAliceSession()

@@ -24,6 +24,23 @@ struct HandoverRulesTests {
         #expect(harness.endReasons == ["card-removed"])
     }
 
+    @Test("a session begun for one person while another's card is in the reader is a subject mismatch, and its sensitive steps are refused")
+    func beginUnderAnotherPersonsCard() {
+        var harness = EngineHarness(terminals: [TerminalProfile(name: "counter-1")])
+        harness.connect()
+        harness.send(.cardInserted(subject: bob))
+        harness.send(.sessionBegin(s1, subject: alice, auth: AuthMethod("card+pin")))
+        let mismatch = harness.anomalies(.handoverSubjectMismatch)
+        #expect(mismatch.count == 1 && mismatch.first?.subject == alice && mismatch.first?.session == s1)
+        harness.send(.stepRequest(StepRequest(id: RequestID("r"), session: s1, step: StepName("bank-account"), sensitive: true,
+                                             account: nil, subject: nil)))
+        #expect(harness.notices().last == .stepDecision(RequestID("r"), session: s1, step: StepName("bank-account"), denial: .subjectMismatch))
+        // The person's own card in the reader: the same session may go on.
+        harness.send(.cardRemoved)
+        harness.send(.cardInserted(subject: alice))
+        #expect(harness.anomalies(.handoverSubjectMismatch).count == 1)
+    }
+
     @Test("another person's card terminates the open session and raises handover.card-swap")
     func cardSwap() {
         var harness = EngineHarness.withAliceSession()

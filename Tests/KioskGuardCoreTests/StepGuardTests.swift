@@ -49,13 +49,23 @@ struct StepGuardTests {
 
     @Test("denies card-absent when the terminal reports cards and the session's card is out")
     func cardAbsent() {
-        var policy = SessionPolicy()
-        policy.onCardRemoved = .lock
-        var harness = EngineHarness.withAliceSession(policy: policy)
-        harness.send(.cardInserted(subject: bob))  // Bob's card: the session (Alice's) ends.
+        var harness = EngineHarness()
+        harness.connect()
+        harness.send(.cardInserted(subject: alice))
+        harness.send(.cardRemoved)  // The terminal reports cards, and hers is out.
         harness.send(.sessionBegin(s2, subject: alice, auth: nil))
         harness.send(request(s2))
         #expect(decision(harness) == .some(.cardAbsent))
+    }
+
+    @Test("denies subject-mismatch when another person's card is in the reader (the handover the guard exists for)")
+    func anotherPersonsCard() {
+        var harness = EngineHarness.withAliceSession()
+        harness.send(.cardInserted(subject: bob))  // Bob's card: Alice's session ends.
+        harness.send(.sessionBegin(s2, subject: alice, auth: nil))
+        harness.send(request(s2))
+        #expect(decision(harness) == .some(.subjectMismatch))
+        #expect(harness.anomalies(.handoverSubjectMismatch).count == 1)
     }
 
     @Test("a terminal that never reports cards is not asked for one")

@@ -73,6 +73,17 @@ extension SessionEngine {
         }
     }
 
+    /// The subject of the card the app reports in the reader, when it is not the session's
+    /// person. (A watched reader's cards are known by their own identity, not the person's, so
+    /// only the app's reports can be compared.)
+    func cardOfAnotherSubject(_ session: Session, _ state: TerminalState) -> Pseudonym? {
+        guard case .present(let card) = state.card, card != session.subject else { return nil }
+        switch state.reader {
+        case .notWatched, .unknown: return card
+        case .present, .absent: return nil
+        }
+    }
+
     /// The card the watched reader holds when a session begins, bound to that session.
     func readerCardAtBegin(_ terminal: TerminalID) -> Pseudonym? {
         if case .present(let card) = terminals[terminal.index].reader { return card }

@@ -41,22 +41,42 @@ extension SessionEngine {
     public mutating func disconnect(_ terminal: TerminalID, at now: Moment) -> [EngineAction] {
         guard terminals[terminal.index].connected else { return [] }
         var actions: [EngineAction] = []
+        if let session = release(terminal, locking: .clientLost, at: now, into: &actions) {
+            raise(anomaly(.clientLost, terminal, session, reason: LockReason.clientLost.rawValue, at: now), into: &actions)
+        }
+        return actions
+    }
+
+    /// The guard is stopping: every connected terminal is let go as on a disconnect, its open
+    /// session locked at the system level and kept persisted, but without `client.lost`. The
+    /// daemon leaves, not the app; the restart's one `guard.restarted` accounts for the sessions.
+    public mutating func stop(at now: Moment) -> [EngineAction] {
+        var actions: [EngineAction] = []
+        for index in terminals.indices where terminals[index].connected {
+            _ = release(TerminalID(index), locking: .guardStopping, at: now, into: &actions)
+        }
+        return actions
+    }
+
+    /// Marks `terminal` disconnected and locks its open session at the system level for `reason`;
+    /// returns that session.
+    private mutating func release(_ terminal: TerminalID, locking reason: LockReason, at now: Moment,
+                                  into actions: inout [EngineAction]) -> Session? {
         catchUp(terminal, at: now, into: &actions)
         terminals[terminal.index].connected = false
         let state = terminals[terminal.index]
         actions.append(.record(AuditRecord(event: .terminalDisconnected, terminal: state.name, session: state.open?.id,
                                            subject: state.open?.subject, state: state.open?.state)))
-        guard let session = state.open else { return actions }
+        guard let session = state.open else { return nil }
         if session.isInUse {
-            lock(terminal, .clientLost, at: now, into: &actions)
+            lock(terminal, reason, at: now, into: &actions)
         } else if !session.escalated {
             terminals[terminal.index].open?.awaitingLockConfirmation = false
             terminals[terminal.index].open?.escalated = true
-            enforce(.lock(.clientLost), terminal, session, into: &actions)
+            enforce(.lock(reason), terminal, session, into: &actions)
         }
-        raise(anomaly(.clientLost, terminal, session, reason: LockReason.clientLost.rawValue, at: now), into: &actions)
         ensureDeadline(terminal, at: now)
-        return actions
+        return session
     }
 
     /// Rebuilds the sessions that were open when the guard stopped, all locked (fail closed), and

@@ -113,6 +113,12 @@ extension SessionEngine {
         terminals[terminal.index].open = session
         actions.append(.record(record(.sessionBegun, terminal, session, reason: auth.map { .auth($0.rawValue) })))
         actions.append(.persist(PersistedSession(terminal: state.name, session: id, subject: subject, begunAt: now.wall)))
+        if let card = cardOfAnotherSubject(session, state) {
+            // Begun for one person while another's card is in: the handover the guard exists for.
+            raise(anomaly(.handoverSubjectMismatch, terminal, session, reason: StepDenial.subjectMismatch.rawValue, at: now,
+                          details: [AnomalyDetail("card_subject", card.description)]),
+                  into: &actions)
+        }
     }
 
     private mutating func verify(

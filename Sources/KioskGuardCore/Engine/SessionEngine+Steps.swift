@@ -25,6 +25,10 @@ extension SessionEngine {
                 deny(request, .authStale, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
                 return
             }
+            if cardOfAnotherSubject(session, state) != nil {
+                deny(request, .subjectMismatch, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
+                return
+            }
             guard sessionCardIsPresent(session, state) else {
                 deny(request, .cardAbsent, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
                 return

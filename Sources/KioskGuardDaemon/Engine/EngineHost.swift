@@ -179,6 +179,12 @@ public final class EngineHost {
         channelsToFlush.removeAll(keepingCapacity: true)
     }
 
+    /// The guard is stopping: lets every connected terminal go and locks its open session, without
+    /// `client.lost` (the apps did not leave). The connections close with the event loop.
+    public func stopGuarding() {
+        execute(engine.stop(at: clock.now()))
+    }
+
     /// Commits queued persistence now (at shutdown).
     public func commitState() {
         commitStateChanges()

@@ -67,6 +67,7 @@ final class RunningDaemon {
     func stop() {
         watchdog?.cancel()
         audit.daemon(.daemonStopping, "kioskguardd stopping")
+        host.stopGuarding()
         host.commitState()
     }
 }
