@@ -74,3 +74,23 @@ def test_hello_auto_is_refused_when_no_terminal_admits_the_user(daemons):
     daemon = daemons([{"name": unique(), "allowed_users": ["nobody"]}]).start()
     _, none = hello(daemon, "auto")
     assert none["code"] == "terminal-not-allowed" and "no configured terminal admits this user" in none["message"], none
+
+
+def test_a_session_without_subject_on_a_terminal_without_reader_is_anonymous_and_fails_closed(daemons, journal):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"]}])
+    daemon.start()
+    sock, welcome = hello(daemon, name)
+    sock.sendall(b'{"type":"session.begin","session":"s-1"}\n{"type":"ping","id":"p"}\n')
+    assert json.loads(read_line(sock)) == {"type": "pong", "id": "p"}
+    begun = journal.wait_for(KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL=name)
+    assert "KIOSKGUARD_SUBJECT" not in begun and "anonymously" in begun["MESSAGE"]
+    [row] = [row for row in daemon.control("sessions")["result"] if row["terminal"] == name]
+    assert row["session"] == "s-1" and "subject" not in row
+    # Persisted like any session: a crash and restart finds it and locks it.
+    daemon.kill()
+    daemon.start()
+    restarted = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="guard.restarted")
+    assert f"{name}/s-1 anonymous" in restarted["KIOSKGUARD_DETAIL_SESSION"]
+    [row] = [row for row in daemon.control("sessions")["result"] if row["terminal"] == name]
+    assert row["state"] == "locked" and row["lock_reason"] == "guard-restarted"

@@ -62,19 +62,6 @@ struct CardReaderRulesTests {
         #expect(harness.openSession() == nil)
     }
 
-    @Test("a terminal that watches no reader refuses a session.begin without a subject, saying why")
-    func beginWithoutSubjectOnATerminalWithoutReader() {
-        var harness = EngineHarness(terminals: [TerminalProfile(name: "counter-1")])
-        harness.connect()
-        harness.send(.sessionBegin(s1, subject: nil, auth: nil))
-        guard case .refusal(.missingField, let message, _)? = harness.notices().last else {
-            Issue.record("not refused: \(harness.notices())")
-            return
-        }
-        #expect(message.contains("watches no card reader"))
-        #expect(harness.openSession() == nil)
-    }
-
     @Test("another card in the reader ends the session as a card swap, naming the new card")
     func otherCardIsASwap() {
         var harness = watchedSession()

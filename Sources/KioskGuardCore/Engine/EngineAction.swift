@@ -66,13 +66,13 @@ public struct PersistedSession: Hashable, Sendable {
     public var terminal: String
     /// The session's id.
     public var session: SessionID
-    /// The session's subject.
-    public var subject: Pseudonym
+    /// The session's subject; nil for an anonymous session.
+    public var subject: Pseudonym?
     /// When it began, on the wall clock (the monotonic clock does not survive a reboot).
     public var begunAt: WallInstant
 
     /// Creates a persisted session record.
-    public init(terminal: String, session: SessionID, subject: Pseudonym, begunAt: WallInstant) {
+    public init(terminal: String, session: SessionID, subject: Pseudonym?, begunAt: WallInstant) {
         self.terminal = terminal
         self.session = session
         self.subject = subject

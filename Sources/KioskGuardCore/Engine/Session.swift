@@ -1,7 +1,9 @@
 /// An open session and everything its rules depend on.
 struct Session: Sendable {
     let id: SessionID
-    let subject: Pseudonym
+    /// The person's pseudonym; nil for an anonymous session (begun without a subject on a
+    /// terminal that watches no reader), to which the rules that compare identities do not apply.
+    let subject: Pseudonym?
     let auth: AuthMethod?
     let begunAt: MonotonicInstant
     let begunWall: WallInstant
@@ -23,7 +25,7 @@ struct Session: Sendable {
     /// An allowed sensitive step not yet done: the shorter idle limit applies.
     var pendingSensitiveStep: StepName?
 
-    init(id: SessionID, subject: Pseudonym, auth: AuthMethod?, at now: Moment) {
+    init(id: SessionID, subject: Pseudonym?, auth: AuthMethod?, at now: Moment) {
         self.id = id
         self.subject = subject
         self.auth = auth

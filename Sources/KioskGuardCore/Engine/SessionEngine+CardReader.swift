@@ -45,7 +45,7 @@ extension SessionEngine {
         case .notWatched, .unknown:
             terminals[terminal.index].card = .present(subject)
         }
-        guard let session = terminals[terminal.index].open, session.subject != subject else { return }
+        guard let session = terminals[terminal.index].open, let owner = session.subject, owner != subject else { return }
         handOver(terminal, session, .cardSwap, anomaly: .handoverCardSwap, newSubject: subject, at: now, into: &actions)
     }
 
@@ -68,7 +68,7 @@ extension SessionEngine {
         case .present(let card): return card == session.readerCard
         case .absent: return false
         case .notWatched, .unknown:
-            if case .present(let card) = state.card { return card == session.subject }
+            if case .present(let card) = state.card { return session.subject == nil || card == session.subject }
             return state.card == .unreported
         }
     }
@@ -77,7 +77,7 @@ extension SessionEngine {
     /// person. (A watched reader's cards are known by their own identity, not the person's, so
     /// only the app's reports can be compared.)
     func cardOfAnotherSubject(_ session: Session, _ state: TerminalState) -> Pseudonym? {
-        guard case .present(let card) = state.card, card != session.subject else { return nil }
+        guard case .present(let card) = state.card, let subject = session.subject, card != subject else { return nil }
         switch state.reader {
         case .notWatched, .unknown: return card
         case .present, .absent: return nil

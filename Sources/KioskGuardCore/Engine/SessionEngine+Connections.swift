@@ -101,7 +101,7 @@ extension SessionEngine {
             ensureDeadline(terminal, at: now)
         }
         let listed = persisted.prefix(Self.restartListLimit).map {
-            AnomalyDetail("session", "\($0.terminal)/\($0.session.rawValue) \($0.subject)")
+            AnomalyDetail("session", "\($0.terminal)/\($0.session.rawValue) \($0.subject?.description ?? "anonymous")")
         }
         raise(Anomaly(
             kind: .guardRestarted, reason: LockReason.guardRestarted.rawValue, detectedAt: now.wall,

@@ -19,8 +19,11 @@ extension SessionEngine {
                 noteActivity(terminal, at: now, into: &actions)
             }
         case .sessionBegin(let session, let subject, let auth):
-            guard let subject = subject ?? readerCardAtBegin(terminal) else {
-                refuse(.missingField, beginWithoutSubjectRefusal(terminal), to: terminal, requestID, into: &actions)
+            // Without a subject: the watched reader's card, or an anonymous session where no reader is watched.
+            let subject = subject ?? readerCardAtBegin(terminal)
+            guard subject != nil || !terminals[terminal.index].profile.watchesCardReader else {
+                refuse(.missingField, "session.begin without 'subject' takes the card in the reader of terminal "
+                           + "\(terminals[terminal.index].name), and no card is there", to: terminal, requestID, into: &actions)
                 break
             }
             beginSession(session, subject: subject, auth: auth, terminal, requestID, at: now, into: &actions)
@@ -67,15 +70,6 @@ extension SessionEngine {
         return nil
     }
 
-    /// Why a `session.begin` without `subject` has no card to take.
-    private func beginWithoutSubjectRefusal(_ terminal: TerminalID) -> String {
-        let state = terminals[terminal.index]
-        guard state.profile.watchesCardReader else {
-            return "session.begin needs 'subject' on terminal \(state.name): it watches no card reader whose card could be the subject"
-        }
-        return "session.begin without 'subject' takes the card in the reader of terminal \(state.name), and no card is there"
-    }
-
     func refuse(_ refusal: EngineRefusal, _ message: String, to terminal: TerminalID, _ requestID: RequestID?, into actions: inout [EngineAction]) {
         actions.append(.notify(terminal, .refusal(refusal, message: message, requestID: requestID)))
     }
@@ -92,7 +86,7 @@ extension SessionEngine {
     }
 
     private mutating func beginSession(
-        _ id: SessionID, subject: Pseudonym, auth: AuthMethod?, _ terminal: TerminalID, _ requestID: RequestID?,
+        _ id: SessionID, subject: Pseudonym?, auth: AuthMethod?, _ terminal: TerminalID, _ requestID: RequestID?,
         at now: Moment, into actions: inout [EngineAction]
     ) {
         let state = terminals[terminal.index]
@@ -102,7 +96,7 @@ extension SessionEngine {
         }
         if let previous = state.open {
             end(terminal, .superseded, at: now, into: &actions)
-            if previous.subject != subject {
+            if let previousSubject = previous.subject, let subject, previousSubject != subject {
                 raise(anomaly(.handoverUnclosedSession, terminal, previous, reason: EndReason.superseded.rawValue, at: now,
                               details: [AnomalyDetail("new_subject", subject.description), AnomalyDetail("new_session", id.rawValue)]),
                       into: &actions)
@@ -126,7 +120,8 @@ extension SessionEngine {
         into actions: inout [EngineAction]
     ) {
         guard let session = openSession(id, terminal, requestID, &actions) else { return }
-        guard session.subject == subject else {
+        // An anonymous session has no person to compare: the verification only refreshes it.
+        guard session.subject == nil || session.subject == subject else {
             handOver(terminal, session, .subjectMismatch, anomaly: .handoverSubjectMismatch, newSubject: subject, at: now, into: &actions)
             return
         }

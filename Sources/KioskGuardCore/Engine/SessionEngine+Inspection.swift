@@ -6,8 +6,8 @@ public struct SessionSnapshot: Hashable, Sendable {
     public var terminal: String
     /// The session's id.
     public var session: SessionID
-    /// Its subject's pseudonym.
-    public var subject: Pseudonym
+    /// Its subject's pseudonym; nil for an anonymous session.
+    public var subject: Pseudonym?
     /// Its state.
     public var state: SessionState
     /// Why it is locked, when it is.

@@ -14,7 +14,7 @@ extension SessionEngine {
             deny(request, .sessionLocked, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
             return
         }
-        if let claimed = request.subject, claimed != session.subject {
+        if let claimed = request.subject, let subject = session.subject, claimed != subject {
             deny(request, .subjectMismatch, terminal, subject: session.subject, state: session.state, at: now, into: &actions)
             handOver(terminal, session, .subjectMismatch, anomaly: .handoverSubjectMismatch, newSubject: claimed, at: now, into: &actions)
             return
@@ -71,12 +71,12 @@ extension SessionEngine {
             if session.pendingSensitiveStep == step { terminals[terminal.index].open?.pendingSensitiveStep = nil }
             noteActivity(terminal, at: now, into: &actions)
             actions.append(.record(record(.stepDone, terminal, session, step: step, account: account)))
-            if let account { linkAccount(account, subject: session.subject, terminal, session: id, at: now, into: &actions) }
+            if let account, let subject = session.subject { linkAccount(account, subject: subject, terminal, session: id, at: now, into: &actions) }
             return
         }
         // A step committed in a locked or ended session is exactly the incident this guard exists
         // for: it is refused, raised, and its account link still counts.
-        let inactive: (subject: Pseudonym, state: SessionState)
+        let inactive: (subject: Pseudonym?, state: SessionState)
         if let session = state.open, session.id == id {
             inactive = (session.subject, session.state)
         } else if let ended = state.ended(id) {
@@ -94,7 +94,7 @@ extension SessionEngine {
             kind: .stepOnInactiveSession, terminal: state.name, session: id, subject: inactive.subject, account: account,
             reason: "step-done", detectedAt: now.wall, details: [AnomalyDetail("step", step.rawValue)]
         ), into: &actions)
-        if let account { linkAccount(account, subject: inactive.subject, terminal, session: id, at: now, into: &actions) }
+        if let account, let subject = inactive.subject { linkAccount(account, subject: subject, terminal, session: id, at: now, into: &actions) }
     }
 
     private mutating func linkAccount(

@@ -36,7 +36,7 @@ struct TerminalState: Sendable {
 /// A session that ended recently, remembered so late requests about it are answered precisely.
 struct EndedSession: Sendable {
     var id: SessionID
-    var subject: Pseudonym
+    var subject: Pseudonym?
     var reason: EndReason
 }
 

@@ -140,7 +140,7 @@ final class ControlService {
 
     private func sessionRows() -> [SessionRow] {
         host.snapshot().sessions.map {
-            SessionRow(terminal: $0.terminal, session: $0.session.rawValue, subject: $0.subject.description, state: $0.state.rawValue,
+            SessionRow(terminal: $0.terminal, session: $0.session.rawValue, subject: $0.subject?.description, state: $0.state.rawValue,
                        lockReason: $0.lockReason?.rawValue, idleSeconds: $0.idleFor.components.seconds,
                        nextTransitionSeconds: $0.nextTransitionIn.map { $0.wholeSecondsRoundedUp })
         }

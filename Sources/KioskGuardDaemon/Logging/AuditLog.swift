@@ -112,7 +112,7 @@ public struct AuditLog: Sendable {
         switch record.event {
         case .terminalConnected: return "kiosk app connected to terminal \(record.terminal)"
         case .terminalDisconnected: return "kiosk app of terminal \(record.terminal) disconnected"
-        case .sessionBegun: return "\(session) begun for \(record.subject?.description ?? "?")"
+        case .sessionBegun: return record.subject.map { "\(session) begun for \($0)" } ?? "\(session) begun anonymously"
         case .sessionWarned: return "\(session) warned\(because)"
         case .sessionResumed: return "\(session) active again after a warning"
         case .sessionLocked: return "\(session) locked\(because)"

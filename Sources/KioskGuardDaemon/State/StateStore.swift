@@ -32,8 +32,12 @@ public final class StateStore {
     public func openSessions() throws -> [PersistedSession] {
         try database.read { db in
             try db.query("SELECT terminal, session, subject, begun_at_ns FROM open_session ORDER BY rowid").compactMap { row in
-                guard let terminal = row.text("terminal"), let session = row.text("session"),
-                      let subject = row.text("subject").flatMap { Pseudonym($0) }, let begunAt = row.integer("begun_at_ns") else { return nil }
+                guard let terminal = row.text("terminal"), let session = row.text("session"), let subjectText = row.text("subject"),
+                      let begunAt = row.integer("begun_at_ns")
+                else { return nil }
+                // An anonymous session is kept with an empty subject, so that it too is locked after a restart.
+                let subject = Pseudonym(subjectText)
+                guard subject != nil || subjectText.isEmpty else { return nil }
                 return PersistedSession(terminal: terminal, session: SessionID(session), subject: subject,
                                         begunAt: WallInstant(nanosecondsSinceEpoch: begunAt))
             }
@@ -44,7 +48,7 @@ public final class StateStore {
     public func accountLinks() throws -> [(account: Pseudonym, link: AccountIndex.Link)] {
         try database.read { db in
             try db.query("SELECT account, subject, linked_at_ns FROM account_link").compactMap { row in
-                guard let account = row.text("account").flatMap { Pseudonym($0) }, let subject = row.text("subject").flatMap { Pseudonym($0) },
+                guard let account = row.text("account").flatMap({ Pseudonym($0) }), let subject = row.text("subject").flatMap({ Pseudonym($0) }),
                       let linkedAt = row.integer("linked_at_ns") else { return nil }
                 return (account, AccountIndex.Link(subject: subject, linkedAt: WallInstant(nanosecondsSinceEpoch: linkedAt)))
             }
@@ -76,7 +80,7 @@ public final class StateStore {
                 switch change {
                 case .persist(let session):
                     try db.execute("INSERT OR REPLACE INTO open_session (terminal, session, subject, begun_at_ns) VALUES (?, ?, ?, ?)",
-                                   [.text(session.terminal), .text(session.session.rawValue), .text(session.subject.description),
+                                   [.text(session.terminal), .text(session.session.rawValue), .text(session.subject?.description ?? ""),
                                     .integer(session.begunAt.nanosecondsSinceEpoch)])
                 case .forget(let terminal, let session):
                     try db.execute("DELETE FROM open_session WHERE terminal = ? AND session = ?", [.text(terminal), .text(session.rawValue)])

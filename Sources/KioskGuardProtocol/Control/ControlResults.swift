@@ -80,8 +80,8 @@ public struct SessionRow: Hashable, Sendable, Codable {
     public var terminal: String
     /// The session's id.
     public var session: String
-    /// The subject's pseudonym.
-    public var subject: String
+    /// The subject's pseudonym; absent for an anonymous session.
+    public var subject: String?
     /// `active`, `warned` or `locked`.
     public var state: String
     /// Why it is locked, when it is.
@@ -92,7 +92,7 @@ public struct SessionRow: Hashable, Sendable, Codable {
     public var nextTransitionSeconds: Int64?
 
     /// Creates a row.
-    public init(terminal: String, session: String, subject: String, state: String, lockReason: String?, idleSeconds: Int64, nextTransitionSeconds: Int64?) {
+    public init(terminal: String, session: String, subject: String?, state: String, lockReason: String?, idleSeconds: Int64, nextTransitionSeconds: Int64?) {
         self.terminal = terminal
         self.session = session
         self.subject = subject

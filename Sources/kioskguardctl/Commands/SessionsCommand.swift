@@ -12,7 +12,7 @@ struct SessionsCommand: ParsableCommand {
         let rows = try ControlConnection(path: options.socket).call(ControlRequest(id: "sessions", verb: .sessions), as: [SessionRow].self)
         if options.json { return Output.json(rows) }
         Output.table(["terminal", "session", "subject", "state", "idle for", "next in"], rows.map {
-            [$0.terminal, $0.session, $0.subject, $0.state + ($0.lockReason.map { " (\($0))" } ?? ""), Output.seconds($0.idleSeconds),
+            [$0.terminal, $0.session, $0.subject ?? "anonymous", $0.state + ($0.lockReason.map { " (\($0))" } ?? ""), Output.seconds($0.idleSeconds),
              Output.seconds($0.nextTransitionSeconds)]
         }, empty: "no open sessions")
     }
@@ -58,7 +58,7 @@ struct ShowCommand: ParsableCommand {
         if options.json { return Output.json(Shown(open: open, timeline: timeline)) }
         if let row = open {
             print("session \(row.session) on \(row.terminal): \(row.state)\(row.lockReason.map { " (\($0))" } ?? "")")
-            print("subject \(row.subject); idle for \(Output.seconds(row.idleSeconds)); next transition in \(Output.seconds(row.nextTransitionSeconds))")
+            print("subject \(row.subject ?? "none (anonymous)"); idle for \(Output.seconds(row.idleSeconds)); next transition in \(Output.seconds(row.nextTransitionSeconds))")
         } else {
             print("session \(session) is not open")
         }
