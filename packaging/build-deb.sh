@@ -23,6 +23,25 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/
 # The browser bridge is the daemon's executable under another name: one Swift runtime, not two.
 install -d -m 0755 "$stage/usr/lib/kioskguard"
 ln -s ../../sbin/kioskguardd "$stage/usr/lib/kioskguard/kioskguard-bridge"
+# The extension, and the host manifests that let it (and only it) start the bridge. The
+# manifests are the bridge's own --print-manifest, run under its installed name.
+for file in manifest.json background.js content.js; do
+    install -D -m 0644 "browser/$file" "$stage/usr/share/kioskguard/browser/$file"
+done
+# The ids of browser/manifest.json: Chromium's derives from its "key", Firefox's is its gecko id
+# (the system test checks both against the manifest).
+chromium_id=lenbdceinadncpbegddjemackmcdbfcb
+firefox_id=bridge@kioskguard.example
+bridge_tool=$(mktemp -d)
+ln -s "$bin/kioskguardd" "$bridge_tool/kioskguard-bridge"
+for host in "chromium $chromium_id etc/chromium/native-messaging-hosts" "firefox $firefox_id usr/lib/mozilla/native-messaging-hosts"; do
+    read -r browser id directory <<< "$host"
+    install -d "$stage/$directory"
+    "$bridge_tool/kioskguard-bridge" --print-manifest "$browser" --extension-id "$id" --bridge-path /usr/lib/kioskguard/kioskguard-bridge \
+        > "$stage/$directory/kioskguard.bridge.json"
+    chmod 0644 "$stage/$directory/kioskguard.bridge.json"
+done
+rm -r "$bridge_tool"
 
 units=$stage/usr/lib/systemd/system
 install -D -m 0644 systemd/kioskguard.service "$units/kioskguard.service"
@@ -87,7 +106,7 @@ Description: session guard for shared registration kiosks
  hotline as a signed alert until it is acknowledged. kioskguardctl inspects
  the daemon and reviews the journal, on one host or across a fleet.
 CONTROL
-echo /etc/kioskguard/kioskguard.toml > "$stage/DEBIAN/conffiles"
+printf '%s\n' /etc/kioskguard/kioskguard.toml /etc/chromium/native-messaging-hosts/kioskguard.bridge.json > "$stage/DEBIAN/conffiles"
 install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$stage/DEBIAN/"
 
 mkdir -p "$output"

@@ -34,6 +34,10 @@ struct BridgeCommand: AsyncParsableCommand {
     @Option(name: .customLong("extension-id"), help: ArgumentHelp("The extension that may start the bridge (with --print-manifest).", valueName: "id"))
     var extensionID: String?
 
+    @Option(name: .customLong("bridge-path"), help: ArgumentHelp(
+        "The bridge's path the manifest names (with --print-manifest; default: the path it was started as).", valueName: "path"))
+    var bridgePath: String?
+
     @Argument(help: ArgumentHelp("What the browser passes: its caller's origin, or the manifest's path and the extension's id. Not used."))
     var browserArguments: [String] = []
 
@@ -46,16 +50,17 @@ struct BridgeCommand: AsyncParsableCommand {
                     ? "'\(extensionID)' is not a Chromium extension id (32 letters a to p)"
                     : "'\(extensionID)' is not a Firefox extension id (name@domain or {GUID})")
             }
-        } else if extensionID != nil {
-            throw ValidationError("--extension-id goes with --print-manifest")
+        } else if extensionID != nil || bridgePath != nil {
+            throw ValidationError("--extension-id and --bridge-path go with --print-manifest")
         }
+        if let bridgePath, !bridgePath.hasPrefix("/") { throw ValidationError("--bridge-path needs an absolute path") }
     }
 
     func run() async throws {
         if let printManifest, let extensionID {
             let started = CommandLine.arguments.first ?? ""
-            print(BridgeManifest.text(for: printManifest, extensionID: extensionID,
-                                      path: started.hasPrefix("/") ? started : BridgeManifest.installedPath), terminator: "")
+            let path = bridgePath ?? (started.hasPrefix("/") ? started : BridgeManifest.installedPath)
+            print(BridgeManifest.text(for: printManifest, extensionID: extensionID, path: path), terminator: "")
             return
         }
         let path = socket ?? getenv("KIOSKGUARD_EVENTS_SOCKET").map { String(cString: $0) } ?? "/run/kioskguard/events.sock"

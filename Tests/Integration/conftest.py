@@ -288,6 +288,27 @@ def no_identifier_digit_run_in_the_journal():
     assert not hits, f"digit runs that look like identifiers in the journal of this run: {hits[:10]}"
 
 
+def site_table(origins, terminal):
+    """The `[[site]]` of the test portal's layout (sign-in lands on /home, logout, a sensitive
+    account form under /account) on `origins`, guarded by `terminal`."""
+    origin = origins[0]
+    return f"""
+[[site]]
+name = "portal"
+origins = {json.dumps(origins)}
+start_url = "{origin}/"
+login_url = "{origin}/home*"
+logout_url = "{origin}/logout*"
+terminals = ["{terminal}"]
+[[site.step]]
+name = "bank-account.register"
+url = "{origin}/account*"
+form = "form#account"
+sensitive = true
+account_field = "input[name=account]"
+"""
+
+
 @pytest.fixture
 def journal():
     follower = JournalFollower()

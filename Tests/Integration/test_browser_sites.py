@@ -3,23 +3,10 @@ tables a terminal guards and echoes the hello's id, and `"terminal": "auto"` bin
 bridge to the one terminal its user may act as."""
 import json
 
-from conftest import read_line, unique
+from conftest import read_line, site_table, unique
 from test_docs import validator
 
-PORTAL = """
-[[site]]
-name = "portal"
-origins = ["http://127.0.0.1:8080", "http://localhost:8080"]
-start_url = "http://127.0.0.1:8080/"
-login_url = "http://127.0.0.1:8080/home*"
-logout_url = "http://127.0.0.1:8080/logout*"
-terminals = ["{guarded}"]
-[[site.step]]
-name = "bank-account.register"
-url = "http://127.0.0.1:8080/account*"
-form = "form#account"
-sensitive = true
-account_field = "input[name=account]"
+EVERYWHERE = """
 [[site]]
 name = "everywhere"
 origins = ["https://help.example.jp"]
@@ -36,7 +23,7 @@ def hello(daemon, terminal, **fields):
 def test_welcome_gives_a_terminal_the_sites_it_guards_and_echoes_the_hello_id(daemons):
     guarded, other = unique(), unique()
     daemon = daemons([{"name": guarded, "allowed_users": ["root"]}, {"name": other, "allowed_users": ["root"]}],
-                     extra=PORTAL.format(guarded=guarded)).start()
+                     extra=site_table(["http://127.0.0.1:8080", "http://localhost:8080"], guarded) + EVERYWHERE).start()
     _, welcome = hello(daemon, guarded, id="h-7")
     validator("daemon-message").validate(welcome)
     assert welcome["id"] == "h-7"

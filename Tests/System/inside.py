@@ -7,6 +7,8 @@ Each step names what it proves. The first failure stops the run; the result (eve
 passed, the one that failed and why, the figures measured) goes to /results/result.json, and
 the container powers itself off either way.
 """
+import base64
+import hashlib
 import json
 import os
 import pathlib
@@ -230,9 +232,19 @@ def main():
         # Enabled at boot, so alerts left in the outbox are delivered even before any kiosk connects.
         wait_until("kioskguard.service active after boot", lambda: unit_property("ActiveState") == "active", wake=journal.read)
         check(unit_property("Result") == "success", f"the service's result after boot is {unit_property('Result')}")
-        manifest = run("/usr/lib/kioskguard/kioskguard-bridge", "--print-manifest", "chromium", "--extension-id", "a" * 32)
-        check(json.loads(manifest)["path"] == "/usr/lib/kioskguard/kioskguard-bridge",
-              f"the installed bridge's manifest: {manifest!r}")
+        # The installed host manifests start the installed bridge, for the installed extension only.
+        extension = json.loads(pathlib.Path("/usr/share/kioskguard/browser/manifest.json").read_text())
+        digest = hashlib.sha256(base64.b64decode(extension["key"])).hexdigest()[:32]
+        chromium_id = "".join(chr(ord("a") + int(digit, 16)) for digit in digest)
+        chromium = json.loads(pathlib.Path("/etc/chromium/native-messaging-hosts/kioskguard.bridge.json").read_text())
+        firefox = json.loads(pathlib.Path("/usr/lib/mozilla/native-messaging-hosts/kioskguard.bridge.json").read_text())
+        check(chromium["allowed_origins"] == [f"chrome-extension://{chromium_id}/"], f"the Chromium host manifest: {chromium}")
+        check(firefox["allowed_extensions"] == [extension["browser_specific_settings"]["gecko"]["id"]], f"the Firefox host manifest: {firefox}")
+        for manifest in (chromium, firefox):
+            check(manifest["path"] == "/usr/lib/kioskguard/kioskguard-bridge" and os.access(manifest["path"], os.X_OK),
+                  f"the host manifest names {manifest['path']}")
+        printed = json.loads(run("/usr/lib/kioskguard/kioskguard-bridge", "--print-manifest", "chromium", "--extension-id", chromium_id))
+        check(printed == chromium, f"the bridge prints another manifest than the installed one: {printed}")
         events = os.stat(EVENTS)
         check(oct(events.st_mode & 0o777) == "0o660", f"events socket mode is {oct(events.st_mode & 0o777)}, not 0660")
         control = os.stat(CONTROL)

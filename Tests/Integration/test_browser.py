@@ -1,0 +1,223 @@
+"""Browser kiosks end to end (contract section 9): a real headless Chromium with the kioskguard
+extension loaded and the bridge's host manifest in place, a small portal served here (sign-in
+with a session cookie, a page to register a bank account, logout), against the real daemon."""
+import base64
+import hashlib
+import http.server
+import json
+import os
+import secrets
+import signal
+import subprocess
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from conftest import DAEMON, ROOT, daemon_journal_export, site_table, unique
+from webdriver import Chromium, WebDriverError, free_port
+
+EXTENSION = ROOT / "browser"
+# Chromium's id of an extension with a "key": the first 128 bits of the key's SHA-256, as a-p.
+EXTENSION_ID = "".join(chr(ord("a") + int(digit, 16)) for digit in
+                       hashlib.sha256(base64.b64decode(json.loads((EXTENSION / "manifest.json").read_text())["key"])).hexdigest()[:32])
+# Where the overlays' screenshots go for docs/browser-kiosks.md, when asked for.
+SCREENSHOTS = os.environ.get("KIOSKGUARD_SCREENSHOTS")
+CANARIES = ["310129-954F", "FI2112345600000785", "Yamada Hanako"]
+
+WAIT_FOR_OVERLAY = """
+const [kind, done] = arguments;
+const html = document.documentElement;
+const check = () => (kind === null ? !html.hasAttribute('data-kioskguard') : html.getAttribute('data-kioskguard') === kind);
+if (check()) return done(true);
+new MutationObserver((_, observer) => { if (check()) { observer.disconnect(); done(true); } })
+    .observe(html, {attributes: true, attributeFilter: ['data-kioskguard']});
+"""
+
+
+class Portal:
+    """A web portal that knows nothing of kioskguard: a cookie session, an account form, logout."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.sessions = set()
+        self.registered = []
+        portal = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *arguments):
+                pass
+
+            def signed_in(self):
+                cookies = dict(part.strip().split("=", 1) for part in (self.headers.get("Cookie") or "").split(";") if "=" in part)
+                return cookies.get("portal") in portal.sessions
+
+            def page(self, body, status=200, headers=()):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(f"<!doctype html><html><body>{body}</body></html>".encode())
+
+            def do_GET(self):
+                path = urllib.parse.urlsplit(self.path).path
+                if path == "/login":
+                    token = secrets.token_hex(8)
+                    portal.sessions.add(token)
+                    return self.page("", 302, [("Set-Cookie", f"portal={token}; Path=/"), ("Location", "/home")])
+                if path == "/logout":
+                    return self.page("<p>You are logged out.</p>", 200, [("Set-Cookie", "portal=; Path=/; Max-Age=0")])
+                if not self.signed_in():
+                    return self.page('<p>You are logged out.</p><a id="login" href="/login">Sign in</a>')
+                if path == "/account":
+                    return self.page('<form id="account" method="post" action="/account">'
+                                     '<input name="holder" id="holder"><input name="account" id="number">'
+                                     '<button id="register" type="submit">Register</button></form>'
+                                     # The portal's own script: what input reaches the page.
+                                     "<script>for (const type of ['keydown', 'click']) window.addEventListener(type,"
+                                     " (event) => { document.title = type + ':' + (event.key || ''); });</script>")
+                return self.page('<p>Welcome, you are signed in.</p><a href="/account">Register a bank account</a>')
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                portal.registered.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+                self.page("<p>Registered.</p>")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def site(self, terminal):
+        return site_table([self.origin], terminal)
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def portal():
+    served = Portal()
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def kiosk(workdir, portal, daemons):
+    """The daemon with one terminal guarding the portal, and Chromium with the extension."""
+    opened = []
+
+    def make(policy):
+        name = unique()
+        daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"]}], policy=policy,
+                         extra=portal.site(name)).start()
+        bridge = workdir / "kioskguard-bridge"
+        bridge.symlink_to(DAEMON.resolve())
+        profile = workdir / "chromium-profile"
+        (profile / "NativeMessagingHosts").mkdir(parents=True)
+        manifest = subprocess.run([str(bridge), "--print-manifest", "chromium", "--extension-id", EXTENSION_ID],
+                                  capture_output=True, text=True, check=True).stdout
+        (profile / "NativeMessagingHosts" / "kioskguard.bridge.json").write_text(manifest)
+        browser = Chromium(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
+                            f"--load-extension={EXTENSION}", "--window-size=1024,768"],
+                           dict(os.environ, KIOSKGUARD_EVENTS_SOCKET=str(daemon.events)), workdir / "chromedriver.log")
+        opened.append(browser)
+        return name, daemon, browser
+
+    yield make
+    for browser in opened:
+        browser.quit()
+
+
+def sign_in(browser, journal, portal, name):
+    """Signs in to the portal; returns the monotonic time the session began by."""
+    # The extension binds its terminal once the bridge is up; the portal's first page is guarded then.
+    journal.wait_for(KIOSKGUARD_EVENT="terminal-connected", KIOSKGUARD_TERMINAL=name)
+    browser.go(f"{portal.origin}/login")
+    journal.wait_for(KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL=name)
+    return time.monotonic()
+
+
+def let_authentication_age(begun, max_age=1.0):
+    # The rule under test is about time: the sign-in must be older than sensitive_auth_max_age.
+    time.sleep(max(0.0, begun + max_age + 0.2 - time.monotonic()))
+
+
+def test_an_idle_portal_is_warned_locked_so_that_nothing_reaches_it_then_wiped(kiosk, portal, journal, workdir):
+    name, daemon, browser = kiosk({"idle_timeout": "8s", "warn_before": "4s", "terminate_after_lock": "3s"})
+    sign_in(browser, journal, portal, name)
+    browser.go(f"{portal.origin}/account")
+    browser.wait_script(WAIT_FOR_OVERLAY, "warn")
+    if SCREENSHOTS:
+        browser.screenshot(Path(SCREENSHOTS) / "browser-warn.png")
+    browser.press("a")
+    assert browser.wait_script(WAIT_FOR_OVERLAY, None)
+    browser.wait_script(WAIT_FOR_OVERLAY, "lock")
+    if SCREENSHOTS:
+        browser.screenshot(Path(SCREENSHOTS) / "browser-lock.png")
+    assert journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=name)["KIOSKGUARD_REASON"] == "idle"
+    try:
+        browser.click(browser.find("#register"))
+    except WebDriverError as refused:
+        assert refused.error in ("element click intercepted", "element not interactable"), refused
+    browser.press("\ue007")  # Enter
+    browser.press("x")
+    assert browser.script("return document.title") == "keydown:a", "input reached the locked page"
+    ended = journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=name)
+    assert ended["KIOSKGUARD_REASON"] == "abandoned", ended
+    assert portal.registered == []
+    # The portal's tabs were closed and its start page opened, logged out: its cookie is gone.
+    [start] = browser.windows()
+    browser.switch_to(start)
+    browser.go(f"{portal.origin}/home")
+    assert "You are logged out." in browser.text()
+
+
+def test_a_sensitive_submit_with_stale_authentication_never_reaches_the_portal(kiosk, portal, journal):
+    name, daemon, browser = kiosk({"sensitive_auth_max_age": "1s"})
+    begun = sign_in(browser, journal, portal, name)
+    browser.go(f"{portal.origin}/account")
+    let_authentication_age(begun)
+    browser.type_into(browser.find("#holder"), CANARIES[2])
+    browser.type_into(browser.find("#number"), CANARIES[1])
+    browser.click(browser.find("#register"))
+    browser.wait_script(WAIT_FOR_OVERLAY, "denied")
+    denied = journal.wait_for(KIOSKGUARD_EVENT="step-denied", KIOSKGUARD_TERMINAL=name)
+    assert denied["KIOSKGUARD_REASON"] == "auth-stale" and denied["KIOSKGUARD_ACCOUNT"].startswith("p:")
+    assert portal.registered == []
+
+
+def test_the_browser_killed_with_a_session_open_is_client_lost(kiosk, portal, journal, workdir):
+    name, daemon, browser = kiosk({})
+    sign_in(browser, journal, portal, name)
+    profile = str(workdir / "chromium-profile")
+    browsers = subprocess.run(["pgrep", "-f", f"user-data-dir={profile}"], capture_output=True, text=True).stdout.split()
+    assert browsers
+    for pid in browsers:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    lost = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="client.lost", KIOSKGUARD_TERMINAL=name)
+    assert lost["KIOSKGUARD_REASON"] == "client-lost"
+
+
+def test_what_is_typed_into_the_portal_never_leaves_the_browser_raw(kiosk, portal, journal, workdir):
+    name, daemon, browser = kiosk({"sensitive_auth_max_age": "1s"})
+    started = time.time()
+    begun = sign_in(browser, journal, portal, name)
+    browser.go(f"{portal.origin}/account")
+    let_authentication_age(begun)
+    browser.type_into(browser.find("#holder"), CANARIES[2] + " " + CANARIES[0])
+    browser.type_into(browser.find("#number"), CANARIES[1])
+    browser.click(browser.find("#register"))
+    journal.wait_for(KIOSKGUARD_EVENT="step-denied", KIOSKGUARD_TERMINAL=name)
+    daemon.stop()
+    exported = daemon_journal_export(int(started) - 1)
+    state = b"".join(path.read_bytes() for path in (workdir / "state").rglob("*") if path.is_file())
+    for canary in CANARIES:
+        assert canary.encode() not in exported
+        assert canary.encode() not in state
+        assert canary not in daemon.stderr()
