@@ -61,7 +61,7 @@ public struct LineBatch: Sendable {
     }
 
     /// Calls `body` with each line's bytes (without `\n` or a trailing `\r`), in order, until it
-    /// returns false. Empty lines are passed over.
+    /// returns false. Blank lines (empty, or only spaces and tabs) are passed over alike.
     // Inlinable, so `body` compiles into the walk: it runs once per line of every kiosk app.
     @inlinable
     public func forEachLine(_ body: (UnsafeRawBufferPointer) -> Bool) {
@@ -71,7 +71,10 @@ public struct LineBatch: Sendable {
             while let newline = LineBatch.newline(in: UnsafeRawBufferPointer(rebasing: all[start...])) {
                 let end = start + newline
                 let content = end > start && all[end - 1] == 0x0D ? start..<(end - 1) : start..<end
-                if !content.isEmpty, !body(UnsafeRawBufferPointer(rebasing: all[content])) { return }
+                let line = UnsafeRawBufferPointer(rebasing: all[content])
+                // Stops at the first byte of any real line, so it costs nothing per line.
+                let blank = line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                if !blank, !body(line) { return }
                 start = end + 1
             }
         }

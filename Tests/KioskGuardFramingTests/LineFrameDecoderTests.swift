@@ -73,7 +73,8 @@ import Testing
 
     @Test func theLinesOfOneReadComeUpAsOneBatch() throws {
         let channel = try channel()
-        try channel.writeInbound(ByteBuffer(string: "one\ntwo\r\n\nthree\nfo"))
+        try channel.writeInbound(ByteBuffer(string: "one\ntwo\r\n\n  \t \r\nthree\nfo"))
+        // The blank lines (empty, or spaces and tabs) are passed over alike.
         #expect(try batches(channel) == [["one", "two", "three"]])
         try channel.writeInbound(ByteBuffer(string: "ur\n"))
         #expect(try batches(channel) == [["four"]])

@@ -132,6 +132,23 @@ struct EventDecoderTests {
         #expect(errorCode(#"{"type":"welcome"}"#) == .unknownType)
     }
 
+    @Test("an integer may be written as JSON allows, as the schema reads it: 1, 1.0, 1e0, 10e-1, 0.1e1",
+          arguments: ["1", "1.0", "1.000", "1e0", "1E+0", "10e-1", "0.1e1", "100e-2"])
+    func integerSpellings(version: String) {
+        guard case .success(let message) = decode(#"{"type":"hello","terminal":"t","protocol":\#(version)}"#),
+              case .hello(let hello) = message.body
+        else {
+            Issue.record("refused protocol \(version)")
+            return
+        }
+        #expect(hello.protocolVersion == 1)
+    }
+
+    @Test("a number that is not an integer is refused as one", arguments: ["1.5", "1e-1", "0.1", "1e400", "-", "1.", "1e", "01"])
+    func notIntegers(version: String) {
+        #expect(errorCode(#"{"type":"hello","terminal":"t","protocol":\#(version)}"#) == .badJSON)
+    }
+
     @Test("missing-field names the field", arguments: [
         (#"{"session":"s-1"}"#, "type"), (#"{"type":"activity"}"#, "session"), (#"{"type":"hello","protocol":1}"#, "terminal"),
         (#"{"type":"hello","terminal":"t"}"#, "protocol"), (#"{"type":"session.begin"}"#, "session"),

@@ -101,25 +101,48 @@ struct JSONScanner: ~Copyable {
         throw .unexpected("true or false", at: position)
     }
 
-    /// Reads an integer in `Int64` range (no fraction, no exponent).
+    /// Reads a number whose value is an integer in `Int64` range, in any of the spellings JSON
+    /// allows for it (`1`, `1.0`, `1e0`, `10e-1`), as JSON Schema's `integer` reads it.
     mutating func integer() throws(JSONSyntaxError) -> Int64 {
         let start = position
         let negative = peek() == UInt8(ascii: "-")
         if negative { position += 1 }
+        let digitsStart = position
+        guard skipDigits(allowLeadingZero: true) else { throw .unexpected("an integer", at: start) }
+        if position - digitsStart > 1, bytes[digitsStart] == UInt8(ascii: "0") { throw .unexpected("no leading zero", at: digitsStart) }
+        var digits = Array(bytes[digitsStart..<position])
+        // The value is `digits` × 10^scale.
+        var scale = 0
+        if peek() == UInt8(ascii: ".") {
+            position += 1
+            let fractionStart = position
+            guard skipDigits(allowLeadingZero: true) else { throw .unexpected("digits", at: position) }
+            digits += bytes[fractionStart..<position]
+            scale -= position - fractionStart
+        }
+        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            position += 1
+            let exponentNegative = peek() == UInt8(ascii: "-")
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { position += 1 }
+            let exponentStart = position
+            guard skipDigits(allowLeadingZero: true) else { throw .unexpected("digits", at: position) }
+            // Past 10,000 no Int64 can come of it (a line has at most a few thousand digits).
+            var exponent = 0
+            for byte in bytes[exponentStart..<position] { exponent = min(exponent * 10 + Int(byte - UInt8(ascii: "0")), 10_000) }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        guard digits.contains(where: { $0 != UInt8(ascii: "0") }) else { return 0 }
+        while scale < 0 {
+            guard digits.last == UInt8(ascii: "0") else { throw .unexpected("an integer", at: start) }
+            digits.removeLast()
+            scale += 1
+        }
         var value: Int64 = 0
-        var digits = 0
-        while let byte = peek(), byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
-            if digits == 1 && value == 0 { throw .unexpected("no leading zero", at: position) }
+        for digit in digits + repeatElement(UInt8(ascii: "0"), count: min(scale, 20)) {
             let (scaled, overflowA) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflowB) = scaled.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            let (sum, overflowB) = scaled.addingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
             guard !overflowA, !overflowB else { throw .unexpected("an integer in range", at: start) }
             value = sum
-            digits += 1
-            position += 1
-        }
-        guard digits > 0 else { throw .unexpected("an integer", at: start) }
-        if let byte = peek(), byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-            throw .unexpected("an integer", at: start)
         }
         return negative ? -value : value
     }
