@@ -47,6 +47,8 @@ def test_status_terminals_sessions_and_show(daemons, journal):
 def test_lock_terminate_reload_and_pseudonym(daemons, journal):
     name = unique()
     daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    idle = daemon.ctl("lock", name)
+    assert idle.returncode == 1 and f"terminal {name} has no open session" in idle.stderr, idle.stderr
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject="310129-954F")
     client.ping()
@@ -62,6 +64,11 @@ def test_lock_terminate_reload_and_pseudonym(daemons, journal):
     # From standard input the number appears in neither argv nor shell history.
     from_stdin = daemon.ctl("pseudonym", "-", stdin="310129-954F\n")
     assert from_stdin.returncode == 0 and from_stdin.stdout.strip() == pseudonym("310129-954F")
+    assert json.loads(daemon.ctl("pseudonym", "--json", "310129-954F").stdout) == {"pseudonym": pseudonym("310129-954F")}
+    # A relative --socket is taken from the current directory, as every other path an admin types.
+    relative = subprocess.run([str(CTL), "--socket", daemon.control_path.name, "status"], cwd=daemon.control_path.parent,
+                              capture_output=True, text=True, timeout=15)
+    assert relative.returncode == 0, relative.stderr
 
 
 def open_control_socket(daemon):

@@ -97,6 +97,8 @@ final class ControlService {
             recordAdminAction(adminUID, verb: verb, target: target, terminal: terminal)
             let on = target == terminal ? "" : " on \(terminal)"
             return codec.encode(.success(id: id, ActionResult(message: "\(verb.rawValue) \(target)\(on): done")))
+        case .failure(.notFound(let name)) where host.terminalConfiguration(named: name) != nil:
+            return failure(id, ControlError(.notFound, "terminal \(name) has no open session"))
         case .failure(.notFound(let name)):
             return failure(id, ControlError(.notFound, "no terminal or open session '\(name)'"))
         case .failure(.alreadyLocked(let session)):

@@ -49,6 +49,9 @@ struct PseudonymCommand: ParsableCommand {
     func run() throws {
         let identifier = value == "-" ? (readLine(strippingNewline: true) ?? "") : value
         guard !identifier.isEmpty else { throw CLIFailure("no value on standard input") }
-        try act(options, ControlRequest(id: "pseudonym", verb: .pseudonym, target: identifier))
+        let result = try ControlConnection(path: options.socketPath).call(ControlRequest(id: "pseudonym", verb: .pseudonym, target: identifier),
+                                                                       as: ActionResult.self)
+        if options.json { return Output.json(["pseudonym": result.message]) }
+        print(result.message)
     }
 }

@@ -17,7 +17,7 @@ struct AlertsListCommand: ParsableCommand {
     @Flag(name: .long, help: "Only alerts not yet delivered.") var pending = false
 
     func run() throws {
-        let rows = try ControlConnection(path: options.socket).call(ControlRequest(id: "alerts", verb: .alerts, pending: pending), as: [AlertRow].self)
+        let rows = try ControlConnection(path: options.socketPath).call(ControlRequest(id: "alerts", verb: .alerts, pending: pending), as: [AlertRow].self)
         if options.json { return Output.json(rows) }
         Output.table(["alert", "type", "endpoint", "state", "attempts", "age", "last error"], rows.map {
             [$0.id, $0.type, $0.endpoint, $0.state, String($0.attempts), Output.seconds($0.ageSeconds), Output.cell($0.lastError)]

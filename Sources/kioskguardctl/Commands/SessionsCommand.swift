@@ -9,7 +9,7 @@ struct SessionsCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let rows = try ControlConnection(path: options.socket).call(ControlRequest(id: "sessions", verb: .sessions), as: [SessionRow].self)
+        let rows = try ControlConnection(path: options.socketPath).call(ControlRequest(id: "sessions", verb: .sessions), as: [SessionRow].self)
         if options.json { return Output.json(rows) }
         Output.table(["terminal", "session", "subject", "state", "idle for", "next in"], rows.map {
             [$0.terminal, $0.session, $0.subject ?? "anonymous", $0.state + ($0.lockReason.map { " (\($0))" } ?? ""), Output.seconds($0.idleSeconds),
@@ -45,7 +45,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         // The daemon knows the live state of open sessions; an ended one is only in the journal.
-        let open = try? ControlConnection(path: options.socket).call(ControlRequest(id: "show", verb: .show, target: session), as: SessionRow.self)
+        let open = try? ControlConnection(path: options.socketPath).call(ControlRequest(id: "show", verb: .show, target: session), as: SessionRow.self)
         var query = JournalQuery()
         query.session = session
         query.terminal = terminal ?? open?.terminal

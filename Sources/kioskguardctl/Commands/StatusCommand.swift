@@ -8,7 +8,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let status = try ControlConnection(path: options.socket).call(ControlRequest(id: "status", verb: .status), as: StatusResult.self)
+        let status = try ControlConnection(path: options.socketPath).call(ControlRequest(id: "status", verb: .status), as: StatusResult.self)
         if options.json { return Output.json(status) }
         print("kioskguardd \(status.version), up \(Output.seconds(status.uptimeSeconds))")
         if let files = status.configFiles {

@@ -8,7 +8,7 @@ struct TerminalsCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let rows = try ControlConnection(path: options.socket).call(ControlRequest(id: "terminals", verb: .terminals), as: [TerminalRow].self)
+        let rows = try ControlConnection(path: options.socketPath).call(ControlRequest(id: "terminals", verb: .terminals), as: [TerminalRow].self)
         if options.json { return Output.json(rows) }
         Output.table(["terminal", "app", "session", "card", "idle timeout"], rows.map {
             [$0.name, $0.connected ? "connected" : "-", Output.cell($0.session),

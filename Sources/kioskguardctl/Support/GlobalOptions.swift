@@ -12,7 +12,16 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        guard socket.hasPrefix("/") else { throw ValidationError("--socket needs an absolute path") }
+        guard !socket.isEmpty else { throw ValidationError("--socket needs a path") }
+    }
+
+    /// The socket's path, a relative one taken from the current directory.
+    var socketPath: String {
+        guard !socket.hasPrefix("/") else { return socket }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return socket }
+        let directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (directory == "/" ? "" : directory) + "/" + socket
     }
 
     /// The installed daemon's socket (`/run/kioskguard/control.sock`), which admins in the admin

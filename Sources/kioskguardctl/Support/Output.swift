@@ -4,7 +4,7 @@ import KioskGuardReview
 
 /// Runs a verb that acts and prints what the daemon did.
 func act(_ options: GlobalOptions, _ request: ControlRequest) throws {
-    let result = try ControlConnection(path: options.socket).call(request, as: ActionResult.self)
+    let result = try ControlConnection(path: options.socketPath).call(request, as: ActionResult.self)
     if options.json { return Output.json(result) }
     print(result.message)
 }
