@@ -94,11 +94,15 @@ def test_documented_cli_examples_run(example, workdir):
     if verb in LIVE_VERBS:
         # Never act on a daemon that may run on this machine: point live verbs at nothing.
         argv += ["--socket", str(workdir / "absent.sock")]
-    if verb in JOURNAL_VERBS and not {"--directory", "--file"} & set(argv):
-        # The machine's journal may hold gigabytes; an empty directory runs the same flags and
-        # reading code in bounded time (the verbs' results are checked in test_review.py).
+    if verb in JOURNAL_VERBS:
+        # The machine's journal may hold gigabytes, and a documented collector directory need
+        # not exist here; an empty directory runs the same flags and reading code in bounded time
+        # (the verbs' results are checked in test_review.py).
         (workdir / "journal").mkdir(exist_ok=True)
-        argv += ["--directory", str(workdir / "journal")]
+        if "--directory" in argv:
+            argv[argv.index("--directory") + 1] = str(workdir / "journal")
+        elif "--file" not in argv:
+            argv += ["--directory", str(workdir / "journal")]
     result = subprocess.run([str(CTL), *argv[1:]], capture_output=True, text=True, input=stdin)
     assert result.returncode in (0, 1), f"{example}: exit {result.returncode}: {result.stderr}"
     assert "Usage:" not in result.stderr, result.stderr

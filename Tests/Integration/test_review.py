@@ -104,8 +104,11 @@ def test_audit_of_the_daemons_own_handovers(daemons, journal):
 
 
 def test_unreadable_journal_is_a_clear_error(workdir):
+    # What is not there is a mistake in the command (2), never "nothing found" (0) nor "found" (1, for audit).
     missing = subprocess.run([str(CTL), "history", "--file", str(workdir / "nope.journal")], capture_output=True, text=True)
-    assert missing.returncode == 1 and "cannot read journal files" in missing.stderr
+    assert missing.returncode == 2 and "--file" in missing.stderr and "no such file" in missing.stderr, missing.stderr
+    absent = subprocess.run([str(CTL), "audit", "--directory", str(workdir / "no-collector")], capture_output=True, text=True)
+    assert absent.returncode == 2 and "no such directory" in absent.stderr, absent.stderr
     bad_time = subprocess.run([str(CTL), "report", "--since", "next tuesday"], capture_output=True, text=True)
     assert bad_time.returncode == 2 and "--since 'next tuesday'" in bad_time.stderr
 

@@ -22,6 +22,16 @@ struct JournalOptions: ParsableArguments {
 
     func validate() throws {
         if directory != nil && !file.isEmpty { throw ValidationError("give --directory or --file, not both") }
+        // A journal that is not there is a mistake in the command, not an empty record: exit 2.
+        var status = stat()
+        if let directory {
+            guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+                throw ValidationError("--directory '\(directory)': \(stat(directory, &status) == 0 ? "not a directory" : "no such directory")")
+            }
+        }
+        for path in file where stat(path, &status) != 0 {
+            throw ValidationError("--file '\(path)': no such file")
+        }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, TimeExpression.parse(value, now: Self.now) == nil {
                 throw ValidationError("\(name) '\(value)': use now, today, yesterday, -1h, 2026-11-27, \"2026-11-27 10:00\" or @SECONDS")
