@@ -141,7 +141,9 @@ def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, m
 
 
 def card_swap(client, session, newcomer):
-    """One handover: a session of RAW_SUBJECT, then another person's card."""
+    """One handover: a session of RAW_SUBJECT, then another person's card, which then leaves
+    (left in, it would make the next session of RAW_SUBJECT a subject mismatch too)."""
     client.send("session.begin", session=session, subject=RAW_SUBJECT)
     client.send("card.inserted", subject=newcomer)
     assert client.next_message()["type"] == "terminate"
+    client.send("card.removed")
