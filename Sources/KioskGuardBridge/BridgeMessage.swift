@@ -12,7 +12,7 @@ public enum BridgeMessage: Hashable, Sendable {
 
     /// The message as the JSON bytes of one native message.
     public func encoded(allocator: ByteBufferAllocator) -> ByteBuffer {
-        var text: String
+        let text: String
         switch self {
         case .daemon(let connected):
             text = #"{"type":"bridge.daemon","state":"\#(connected ? "connected" : "lost")"}"#

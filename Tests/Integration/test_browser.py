@@ -145,7 +145,7 @@ def let_authentication_age(begun, max_age=1.0):
     time.sleep(max(0.0, begun + max_age + 0.2 - time.monotonic()))
 
 
-def test_an_idle_portal_is_warned_locked_so_that_nothing_reaches_it_then_wiped(kiosk, portal, journal, workdir):
+def test_an_idle_portal_is_warned_locked_so_that_nothing_reaches_it_then_wiped(kiosk, portal, journal):
     name, daemon, browser = kiosk({"idle_timeout": "8s", "warn_before": "4s", "terminate_after_lock": "3s"})
     sign_in(browser, journal, portal, name)
     browser.go(f"{portal.origin}/account")
