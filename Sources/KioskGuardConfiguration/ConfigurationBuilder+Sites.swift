@@ -31,10 +31,10 @@ extension ConfigurationBuilder {
     }
 
     /// A site's `terminals` must name configured terminals: a typo would leave a counter unguarded.
-    func checkSiteTerminals(_ terminals: [TerminalConfiguration]) throws(ConfigurationError) {
-        for (site, reader) in sites {
-            for name in site.terminals where !terminals.contains(where: { $0.name == name }) {
-                throw reader.error("terminals", "site '\(site.name)' names terminal '\(name)', which no [[terminal]] defines")
+    func siteTerminalErrors(_ terminals: [TerminalConfiguration]) -> [ConfigurationError] {
+        sites.flatMap { site, reader in
+            site.terminals.filter { name in !terminals.contains { $0.name == name } }.map {
+                reader.error("terminals", "site '\(site.name)' names terminal '\($0)', which no [[terminal]] defines")
             }
         }
     }

@@ -13,6 +13,8 @@ struct ConfigurationBuilder {
     private var terminals: [(configuration: TerminalConfiguration, policy: TableReader?, reader: TableReader)] = []
     /// Sites with their table, whose `terminals` are checked once every terminal is known.
     var sites: [(site: GuardedSite, reader: TableReader)] = []
+    /// Every error found so far, in file order.
+    private var errors: [ConfigurationError] = []
 
     init(paths: DefaultPaths) {
         daemon = DaemonSettings(
@@ -21,36 +23,61 @@ struct ConfigurationBuilder {
         )
     }
 
-    mutating func apply(_ file: TableReader) throws(ConfigurationError) {
+    /// Applies one file. A table with an error is left out and the error recorded, so that one
+    /// run reports the first error of every table, not only the first of the whole.
+    mutating func apply(_ file: TableReader) {
         var file = file
-        if var section = try file.table("daemon") { try applyDaemon(&section) }
-        if var section = try file.table("policy") {
-            try Self.applyPolicy(&section, to: &policy)
-            hostRules.patternThreshold = Int(try section.integer("pattern_threshold", in: 1...10_000) ?? Int64(hostRules.patternThreshold))
-            hostRules.patternWindow = try section.duration("pattern_window") ?? hostRules.patternWindow
-            hostRules.accountRetention = try section.duration("account_retention") ?? hostRules.accountRetention
-            try section.rejectUnknownKeys()
+        do throws(ConfigurationError) { if var section = try file.table("daemon") { try applyDaemon(&section) } } catch { errors.append(error) }
+        do throws(ConfigurationError) { if var section = try file.table("policy") { try applyHostPolicy(&section) } } catch { errors.append(error) }
+        do throws(ConfigurationError) { if var section = try file.table("control") { try applyControl(&section) } } catch { errors.append(error) }
+        do throws(ConfigurationError) { if var section = try file.table("alerts") { try applyAlerts(&section) } } catch { errors.append(error) }
+        for var section in tables("hotline", of: &file) {
+            do throws(ConfigurationError) { hotlines.append(try Self.hotline(&section, existing: hotlines)) } catch { errors.append(error) }
         }
-        if var section = try file.table("control") {
-            if let names = try section.strings("admin_groups") { adminGroups = (names, section, "admin_groups") }
-            if let names = try section.strings("read_groups") { readGroups = (names, section, "read_groups") }
-            try section.rejectUnknownKeys()
+        for var section in tables("terminal", of: &file) {
+            do throws(ConfigurationError) { try addTerminal(&section) } catch { errors.append(error) }
         }
-        if var section = try file.table("alerts") {
-            alerts.minSeverity = try section.choice("min_severity", of: Severity.self) ?? alerts.minSeverity
-            alerts.stallAfter = try section.duration("stall_after") ?? alerts.stallAfter
-            alerts.retention = try section.duration("retention") ?? alerts.retention
-            alerts.retryBase = try section.duration("retry_base") ?? alerts.retryBase
-            alerts.retryCap = try section.duration("retry_cap") ?? alerts.retryCap
-            if alerts.retryBase <= .zero || alerts.retryCap < alerts.retryBase {
-                throw section.error("retry_cap", "retry_base must be positive and retry_cap at least retry_base")
-            }
-            try section.rejectUnknownKeys()
+        for var section in tables("site", of: &file) {
+            do throws(ConfigurationError) { try addSite(&section) } catch { errors.append(error) }
         }
-        for var section in try file.tables("hotline") { hotlines.append(try Self.hotline(&section, existing: hotlines)) }
-        for var section in try file.tables("terminal") { try addTerminal(&section) }
-        for var section in try file.tables("site") { try addSite(&section) }
-        try file.rejectUnknownKeys()
+        do throws(ConfigurationError) { try file.rejectUnknownKeys() } catch { errors.append(error) }
+    }
+
+    /// The `[[key]]` tables of `file`; none, with the error recorded, when `key` is not such an array.
+    private mutating func tables(_ key: String, of file: inout TableReader) -> [TableReader] {
+        do throws(ConfigurationError) { return try file.tables(key) } catch {
+            errors.append(error)
+            return []
+        }
+    }
+
+    /// Records an error that leaves a whole file out (it does not parse).
+    mutating func record(_ error: ConfigurationError) { errors.append(error) }
+
+    private mutating func applyHostPolicy(_ section: inout TableReader) throws(ConfigurationError) {
+        try Self.applyPolicy(&section, to: &policy)
+        hostRules.patternThreshold = Int(try section.integer("pattern_threshold", in: 1...10_000) ?? Int64(hostRules.patternThreshold))
+        hostRules.patternWindow = try section.duration("pattern_window") ?? hostRules.patternWindow
+        hostRules.accountRetention = try section.duration("account_retention") ?? hostRules.accountRetention
+        try section.rejectUnknownKeys()
+    }
+
+    private mutating func applyControl(_ section: inout TableReader) throws(ConfigurationError) {
+        if let names = try section.strings("admin_groups") { adminGroups = (names, section, "admin_groups") }
+        if let names = try section.strings("read_groups") { readGroups = (names, section, "read_groups") }
+        try section.rejectUnknownKeys()
+    }
+
+    private mutating func applyAlerts(_ section: inout TableReader) throws(ConfigurationError) {
+        alerts.minSeverity = try section.choice("min_severity", of: Severity.self) ?? alerts.minSeverity
+        alerts.stallAfter = try section.duration("stall_after") ?? alerts.stallAfter
+        alerts.retention = try section.duration("retention") ?? alerts.retention
+        alerts.retryBase = try section.duration("retry_base") ?? alerts.retryBase
+        alerts.retryCap = try section.duration("retry_cap") ?? alerts.retryCap
+        if alerts.retryBase <= .zero || alerts.retryCap < alerts.retryBase {
+            throw section.error("retry_cap", "retry_base must be positive and retry_cap at least retry_base")
+        }
+        try section.rejectUnknownKeys()
     }
 
     private mutating func applyDaemon(_ section: inout TableReader) throws(ConfigurationError) {
@@ -177,22 +204,26 @@ struct ConfigurationBuilder {
         return path
     }
 
-    /// Validates the whole and applies the defaults that depend on it.
+    /// Validates the whole and applies the defaults that depend on it. Throws the first error
+    /// found, with every other one in `furtherErrors`.
     func build(sources: [String], invokingUID: UInt32, defaultAdminGroup: String) throws(ConfigurationError) -> DaemonConfiguration {
-        if let problem = policy.problem { throw ConfigurationError(file: sources.last ?? "", line: 0, key: "policy", message: problem) }
+        var errors = errors
+        if let problem = policy.problem { errors.append(ConfigurationError(file: sources.last ?? "", line: 0, key: "policy", message: problem)) }
         var resolvedTerminals: [TerminalConfiguration] = []
         for (configuration, policyTable, reader) in terminals {
             var configuration = configuration
             var effective = policy
-            if var policyTable {
-                try Self.applyPolicy(&policyTable, to: &effective)
-                try policyTable.rejectUnknownKeys()
-            }
-            if let problem = effective.problem { throw reader.error("policy", problem) }
+            do throws(ConfigurationError) {
+                if var policyTable {
+                    try Self.applyPolicy(&policyTable, to: &effective)
+                    try policyTable.rejectUnknownKeys()
+                }
+                if let problem = effective.problem { throw reader.error("policy", problem) }
+            } catch { errors.append(error) }
             configuration.profile.policy = effective
             resolvedTerminals.append(configuration)
         }
-        try checkSiteTerminals(resolvedTerminals)
+        errors += siteTerminalErrors(resolvedTerminals)
         var admin: [NamedID] = []
         var read: [NamedID] = []
         if sources.isEmpty {
@@ -200,8 +231,14 @@ struct ConfigurationBuilder {
             resolvedTerminals = [TerminalConfiguration(profile: TerminalProfile(name: "default", policy: policy),
                                                        allowedUsers: [user], allowedGroups: [], execCommand: [])]
         } else {
-            admin = try Self.groups(adminGroups, defaultNames: [defaultAdminGroup], file: sources[0])
-            read = try Self.groups(readGroups, defaultNames: [], file: sources[0])
+            do throws(ConfigurationError) { admin = try Self.groups(adminGroups, defaultNames: [defaultAdminGroup], file: sources[0]) } catch {
+                errors.append(error)
+            }
+            do throws(ConfigurationError) { read = try Self.groups(readGroups, defaultNames: [], file: sources[0]) } catch { errors.append(error) }
+        }
+        if var first = errors.first {
+            first.furtherErrors = Array(errors.dropFirst())
+            throw first
         }
         return DaemonConfiguration(
             daemon: daemon, policy: policy, hostRules: hostRules, control: ControlSettings(adminGroups: admin, readGroups: read),

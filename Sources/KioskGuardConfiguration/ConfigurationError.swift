@@ -8,6 +8,8 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
     public var key: String
     /// What is wrong, and what would be right.
     public var message: String
+    /// The other errors found in the same run, in file order: one run reports them all.
+    public var furtherErrors: [ConfigurationError] = []
 
     /// Creates an error.
     public init(file: String, line: Int, key: String, message: String) {
@@ -17,10 +19,20 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
         self.message = message
     }
 
-    /// `file:line: key: message`, leaving out what is unknown.
+    /// This error and the further ones, each alone.
+    public var all: [ConfigurationError] {
+        var first = self
+        first.furtherErrors = []
+        return [first] + furtherErrors
+    }
+
+    /// `file:line: key: message`, leaving out what is unknown; one line per error when several
+    /// were found.
     public var description: String {
-        var location = file.isEmpty ? "built-in defaults" : file
-        if line > 0 { location += ":\(line)" }
-        return key.isEmpty ? "\(location): \(message)" : "\(location): \(key): \(message)"
+        all.map { error in
+            var location = error.file.isEmpty ? "built-in defaults" : error.file
+            if error.line > 0 { location += ":\(error.line)" }
+            return error.key.isEmpty ? "\(location): \(error.message)" : "\(location): \(error.key): \(error.message)"
+        }.joined(separator: "\n")
     }
 }

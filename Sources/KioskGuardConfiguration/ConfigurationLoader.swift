@@ -26,43 +26,60 @@ public struct ConfigurationLoader: Sendable {
         self.defaultAdminGroup = defaultAdminGroup
     }
 
-    /// Loads the configuration at `explicitPath`, or at `defaultPath`.
+    /// Loads the configuration at `explicitPath`, or at `defaultPath`. Only a main file that does
+    /// not exist means the built-in defaults: one that exists but cannot be read (its directory
+    /// or mode keeps this user out) is an error, never "no file".
     public func load(path explicitPath: String? = nil) throws(ConfigurationError) -> DaemonConfiguration {
         let main = explicitPath ?? Self.defaultPath
-        var files: [String] = []
-        if FileSystem.isRegularFile(main) {
-            files.append(main)
-        } else if explicitPath != nil {
+        switch FileSystem.presence(of: main) {
+        case .absent where explicitPath == nil:
+            return try load(texts: [])
+        case .absent:
             throw ConfigurationError(file: main, line: 0, key: "", message: "no such configuration file")
+        case .unreachable(let reason):
+            throw ConfigurationError(file: main, line: 0, key: "", message: "cannot be read: \(reason)")
+        case .present:
+            break
         }
-        if !files.isEmpty {
-            files += FileSystem.entries(of: main + ".d").filter { $0.hasSuffix(".toml") }.sorted().map { "\(main).d/\($0)" }
-        }
-        var texts: [(file: String, text: String)] = []
-        for file in files {
-            do {
-                texts.append((file, try FileSystem.readText(file, limit: Self.maxFileSize)))
-            } catch {
-                throw ConfigurationError(file: file, line: 0, key: "", message: error.reason)
+        var files: [(file: String, content: Result<String, ConfigurationError>)] = [(main, Self.read(main))]
+        do {
+            files += try FileSystem.entries(of: main + ".d").filter { $0.hasSuffix(".toml") }.sorted().map { name in
+                let file = "\(main).d/\(name)"
+                return (file, Self.read(file))
             }
+        } catch {
+            files.append((error.path, .failure(ConfigurationError(file: error.path, line: 0, key: "",
+                                                                  message: "the drop-in directory cannot be read: \(error.reason)"))))
         }
-        return try load(texts: texts)
+        return try load(files: files)
     }
 
     /// Builds the configuration from file contents already read, in the order they apply (the
     /// main file, then its drop-ins); `file` names each in errors. The entry point of the fuzzer.
     public func load(texts: [(file: String, text: String)]) throws(ConfigurationError) -> DaemonConfiguration {
+        try load(files: texts.map { ($0.file, .success($0.text)) })
+    }
+
+    private static func read(_ file: String) -> Result<String, ConfigurationError> {
+        Result { () throws(FileSystemError) in try FileSystem.readText(file, limit: maxFileSize) }
+            .mapError { ConfigurationError(file: file, line: 0, key: "", message: $0.reason) }
+    }
+
+    private func load(files: [(file: String, content: Result<String, ConfigurationError>)]) throws(ConfigurationError) -> DaemonConfiguration {
         var builder = ConfigurationBuilder(paths: DefaultPaths(environment: environment, uid: uid))
-        for (file, text) in texts {
-            let table: TOMLTable
-            do {
-                table = try TOMLParser.parse(text, file: file)
+        for (file, content) in files {
+            do throws(ConfigurationError) {
+                let text = try content.get()
+                do throws(TOMLError) {
+                    builder.apply(TableReader(try TOMLParser.parse(text, file: file), file: file, path: ""))
+                } catch {
+                    throw ConfigurationError(file: error.file, line: error.line, key: "", message: error.message)
+                }
             } catch {
-                throw ConfigurationError(file: error.file, line: error.line, key: "", message: error.message)
+                builder.record(error)
             }
-            try builder.apply(TableReader(table, file: file, path: ""))
         }
-        return try builder.build(sources: texts.map(\.file), invokingUID: uid, defaultAdminGroup: defaultAdminGroup)
+        return try builder.build(sources: files.map(\.file), invokingUID: uid, defaultAdminGroup: defaultAdminGroup)
     }
 }
 

@@ -10,9 +10,32 @@ public enum FileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Whether `path` is there to read.
+    public enum Presence: Equatable, Sendable {
+        /// A regular file (following links).
+        case present
+        /// Nothing is at `path`: it or a directory on the way does not exist.
+        case absent
+        /// `stat` failed for another reason (a directory on the way this user may not enter), or
+        /// `path` is not a regular file; with why.
+        case unreachable(String)
+    }
+
+    /// Whether `path` is a regular file, is absent, or cannot be reached, and why.
+    public static func presence(of path: String) -> Presence {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? .absent : .unreachable(String(cString: strerror(errno)))
+        }
+        return (info.st_mode & S_IFMT) == S_IFREG ? .present : .unreachable("not a regular file")
+    }
+
     /// The names in directory `path`, or none when it does not exist.
-    public static func entries(of path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
+    public static func entries(of path: String) throws(FileSystemError) -> [String] {
+        guard let directory = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw FileSystemError(path: path, reason: String(cString: strerror(errno)))
+        }
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {

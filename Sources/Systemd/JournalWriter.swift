@@ -11,6 +11,15 @@ public enum JournalWriter {
         access("/run/systemd/journal/socket", F_OK) == 0
     }
 
+    /// Whether standard error already goes to the journal: systemd names the stream it connected
+    /// in `JOURNAL_STREAM` (`device:inode`), so a service need not write a line twice.
+    public static var isStandardErrorJournal: Bool {
+        guard let value = getenv("JOURNAL_STREAM").map({ String(cString: $0) }) else { return false }
+        var info = stat()
+        guard fstat(STDERR_FILENO, &info) == 0 else { return false }
+        return value == "\(info.st_dev):\(info.st_ino)"
+    }
+
     /// Sends one entry. Field names must be valid (`JournalField.isValidName`): journald silently
     /// drops invalid ones. Returns the negative errno on failure.
     @discardableResult

@@ -34,7 +34,7 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CLIFailure {
-            printToStandardError("kioskguardctl: \(failure)")
+            for line in failure.description.split(separator: "\n") { printToStandardError("kioskguardctl: \(line)") }
             Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)

@@ -50,9 +50,11 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         do {
             configuration = try loader.load(path: config)
         } catch {
-            Self.fail("invalid configuration: \(error)")
+            Self.fail(error.all.map { "invalid configuration: \($0)" })
         }
         if checkConfig {
+            let problems = StartChecks.problems(configuration, environment: environment)
+            if !problems.isEmpty { Self.fail(problems.map { "cannot start: \($0)" }) }
             print(Self.summary(configuration))
             return
         }
@@ -78,14 +80,20 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         } catch {
             logger.critical("kioskguardd cannot run: \(error)")
             ServiceManager.notify("STATUS=failed: \(error)")
+            // Whoever started it by hand must see why, not only the journal.
+            if useJournal && !JournalWriter.isStandardErrorJournal { Self.printError("cannot run: \(error)") }
             throw ExitCode.failure
         }
     }
 
-    private static func fail(_ message: String) -> Never {
+    private static func fail(_ messages: [String]) -> Never {
+        messages.forEach(printError)
+        Glibc.exit(1)
+    }
+
+    private static func printError(_ message: String) {
         var line = Array("kioskguardd: \(message)\n".utf8)
         _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-        Glibc.exit(1)
     }
 
     private static func summary(_ configuration: DaemonConfiguration) -> String {

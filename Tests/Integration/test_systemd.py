@@ -169,6 +169,53 @@ def test_check_config_validates_and_exits(workdir, daemons):
     assert f"{dropin / '10-typo.toml'}:3: policy.idle_timout: unknown key" in bad.stderr
 
 
+def test_check_config_applies_every_start_check_and_reports_them_all(workdir, daemons):
+    """--check-config passes only what a start accepts: a pseudonym key others may read, a key
+    too short, a hotline secret that is not one and a missing CA file are each reported, all in
+    one run; a start with the same configuration says why on stderr although it logs to the
+    journal."""
+    loose, short, secret = workdir / "loose.key", workdir / "short.key", workdir / "hotline.secret"
+    loose.write_bytes(bytes(range(32)))
+    loose.chmod(0o644)
+    short.write_bytes(b"12345678")
+    short.chmod(0o600)
+    secret.write_text("not-a-webhook-secret\n")
+    secret.chmod(0o600)
+    hotline = f'[[hotline]]\nname = "desk"\nurl = "http://127.0.0.1:9/"\nsecret_file = "{secret}"\nca_file = "{workdir / "absent.pem"}"\n'
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], extra=hotline)
+    daemon.config.write_text(daemon.config.read_text().replace(str(daemon.directory / "pseudonym.key"), str(loose)))
+    checked = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
+    assert checked.returncode == 1, checked.stdout
+    assert "configuration valid" not in checked.stdout
+    assert f"cannot start: pseudonym key: {loose}: mode 644 lets others read it" in checked.stderr
+    assert f"cannot start: hotline desk: secret {secret}: the hotline secret must be whsec_" in checked.stderr
+    assert f"cannot start: hotline desk: ca_file {workdir / 'absent.pem'}: No such file or directory" in checked.stderr
+    started = subprocess.run([str(DAEMON), "--config", str(daemon.config)], capture_output=True, text=True, timeout=DEADLINE)
+    assert started.returncode == 1
+    assert f"{loose}: mode 644 lets others read it" in started.stderr
+
+    daemon.config.write_text(daemon.config.read_text().replace(str(loose), str(short)))
+    checked = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
+    assert checked.returncode == 1
+    assert f"pseudonym key: {short}: the pseudonym key has 8 bytes; at least" in checked.stderr
+
+
+def test_check_config_reports_every_configuration_error_in_one_run(workdir, daemons):
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], policy={"idle_timeout": "soon"},
+                     extra='[alerts]\nmin_severity = "loud"\n[[terminal]]\nname = "x"\nallowed_users = ["no-such-user-here"]\n')
+    dropin = daemon.config.parent / "kioskguard.toml.d"
+    dropin.mkdir()
+    (dropin / "10-broken.toml").write_text("[policy\n")
+    checked = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
+    assert checked.returncode == 1
+    errors = [line for line in checked.stderr.splitlines() if line.startswith("kioskguardd: invalid configuration: ")]
+    assert any("policy.idle_timeout: 'soon' is not a time span" in line for line in errors), checked.stderr
+    assert any("alerts.min_severity: 'loud' is not one of" in line for line in errors), checked.stderr
+    assert any("terminal.allowed_users: no user named 'no-such-user-here'" in line for line in errors), checked.stderr
+    assert any(str(dropin / "10-broken.toml") in line for line in errors), checked.stderr
+    assert len(errors) == 4, checked.stderr
+
+
 def test_a_reload_reaches_the_system_lock_actions(daemons, journal, workdir):
     """A terminal added by reload, and an exec_command changed by reload, are what the lock
     actions run: the app never confirms the lock, so the daemon escalates to exec."""

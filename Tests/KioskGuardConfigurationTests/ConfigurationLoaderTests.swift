@@ -214,6 +214,43 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    @Test("one run reports the first error of every table and of every file, in file order")
+    func everyError() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("""
+        [daemon]
+        log_target = "syslog"
+        [policy]
+        idle_timeout = "soon"
+        [control]
+        admin_groups = []
+        [[terminal]]
+        name = "a"
+        allowed_users = ["kioskguard-test-absent-user"]
+        [[terminal]]
+        name = "b"
+        colour = "red"
+        """)
+        try fixture.write("[alerts\n", to: "kioskguard.toml.d/10-broken.toml")
+        let error = try #require(fixture.error())
+        #expect(error.all.map(\.key) == ["daemon.log_target", "policy.idle_timeout", "terminal.allowed_users", "terminal.colour", ""])
+        #expect(error.all.map(\.line) == [2, 4, 9, 12, 1])
+        #expect(error.all.last?.file == fixture.directory + "/kioskguard.toml.d/10-broken.toml")
+        #expect(error.furtherErrors.count == 4)
+        #expect(error.description.split(separator: "\n").count == 5)
+        #expect(error.description.hasPrefix("\(fixture.main):2: daemon.log_target: 'syslog' is not one of"))
+    }
+
+    @Test("a drop-in that cannot be read is an error of its own, the others still checked")
+    func unreadableDropIn() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("[control]\nadmin_groups = []\n[policy]\nwarn_before = \"later\"\n")
+        try FileManager.default.createDirectory(atPath: fixture.directory + "/kioskguard.toml.d/20-dir.toml", withIntermediateDirectories: true)
+        let error = try #require(fixture.error())
+        #expect(error.all.map(\.key) == ["policy.warn_before", ""])
+        #expect(error.all.last?.message == "not a regular file")
+    }
+
     @Test("systemd time spans", arguments: [
         ("90s", Duration.seconds(90)), ("2min", .seconds(120)), ("1h 30min", .seconds(5400)), ("1h30min", .seconds(5400)),
         ("500ms", .milliseconds(500)), ("1.5h", .seconds(5400)), ("45", .seconds(45)), ("2 weeks", .seconds(1_209_600)),

@@ -324,6 +324,12 @@ allowed_users = ["root"]
         check(refused.returncode == 1 and "this user may not use the kioskguard control socket" in refused.stderr
               and "kioskguard-admin" not in refused.stderr,
               f"a user outside the admin and read groups should be refused and told nothing more: {refused.returncode} {refused.stderr!r}")
+        # /etc/kioskguard is 0750: a user who cannot read the file is told so, never "built-in defaults".
+        for tool in (["kioskguardctl", "check-config"], ["kioskguardd", "--check-config"]):
+            unreadable = subprocess.run(["runuser", "-u", "visitor", "--", *tool], capture_output=True, text=True)
+            check(unreadable.returncode == 1 and "/etc/kioskguard/kioskguard.toml: cannot be read: Permission denied" in unreadable.stderr
+                  and "valid" not in unreadable.stdout,
+                  f"{tool} by a user who cannot read the configuration: {unreadable.returncode} {unreadable.stdout!r} {unreadable.stderr!r}")
 
     def idle_session_warned_locked_and_logind_locked():
         monitor = FollowedLines(["dbus-monitor", "--system",

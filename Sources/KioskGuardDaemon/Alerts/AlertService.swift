@@ -47,7 +47,10 @@ public final class AlertService: Sendable {
             clientConfiguration.connectionPool.retryConnectionEstablishment = false
             if let warning = HotlineURL.plainTextWarning(name: endpoint.name, url: endpoint.url) { audit.logger.warning("\(warning)") }
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
-            let signer = try Self.signer(for: endpoint, environment: environment, audit: audit)
+            let signer = try Secrets.hotlineSigner(for: endpoint, environment: environment)
+            if signer == nil {
+                audit.logger.warning("hotline \(endpoint.name) has no secret (secret_file or the hotline-secret credential): its alerts are sent unsigned")
+            }
             workers.append(HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,
                                            policy: RetryPolicy(base: configuration.alerts.retryBase, cap: configuration.alerts.retryCap),
                                            stallAfter: configuration.alerts.stallAfter, backlog: backlogCache, retention: retention))
@@ -189,23 +192,6 @@ public final class AlertService: Sendable {
         }
         for worker in workers { worker.wake.signal() }
         backlogCache.refresh()
-    }
-
-    private static func signer(for endpoint: HotlineEndpoint, environment: [String: String], audit: AuditLog) throws -> WebhookSigner? {
-        var file = endpoint.secretFile
-        if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"], FileSystem.isRegularFile(credentials + "/hotline-secret") {
-            file = credentials + "/hotline-secret"
-        }
-        guard let file else {
-            audit.logger.warning("hotline \(endpoint.name) has no secret (secret_file or the hotline-secret credential): its alerts are sent unsigned")
-            return nil
-        }
-        let bytes = try FileSystem.readSecret(file)
-        do {
-            return try WebhookSigner(secret: String(decoding: bytes, as: UTF8.self))
-        } catch {
-            throw DaemonError("\(file): \(error)")
-        }
     }
 
     private static func hostname() -> String {

@@ -28,6 +28,9 @@ public enum GuardDaemon {
         configuration: DaemonConfiguration, loader: ConfigurationLoader, configurationPath: String?, environment: [String: String],
         logger: Logger, logsToJournal: Bool
     ) async throws -> [any Service] {
+        let activated = Dictionary(ServiceManager.listenedSockets().map { ($0.name, $0.descriptor) }, uniquingKeysWith: { first, _ in first })
+        let problems = StartChecks.problems(configuration, environment: environment, activatedSockets: Set(activated.keys))
+        guard problems.isEmpty else { throw DaemonError(problems.joined(separator: "; ")) }
         let audit = AuditLog(logger: logger, buildsOnJournalThread: logsToJournal)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: 2)
@@ -41,7 +44,8 @@ public enum GuardDaemon {
                 try start(configuration, loader: loader, configurationPath: configurationPath, environment: environment, audit: audit, on: loop, pool: pool)
             }.get()
             let running = parts.running
-            let servers = try await bind(configuration.daemon, running: running, identifier: SocketPeerIdentifier(pool: lookups), group: group)
+            let servers = try await bind(configuration.daemon, activated: activated, running: running,
+                                         identifier: SocketPeerIdentifier(pool: lookups), group: group)
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             var services: [any Service] = [EngineService(running: running, group: group, pools: [lookups, pool])]
             if let alerts = parts.alerts {
@@ -112,11 +116,12 @@ public enum GuardDaemon {
         return Parts(running: bound, alerts: alerts, cardReaders: cardReaders)
     }
 
-    /// Takes the sockets from systemd (`events`, `control`) or binds the configured paths.
+    /// Takes the sockets systemd passed (`activated`, by name: `events`, `control`) or binds the
+    /// configured paths.
     private static func bind(
-        _ daemon: DaemonSettings, running: NIOLoopBound<RunningDaemon>, identifier: SocketPeerIdentifier, group: MultiThreadedEventLoopGroup
+        _ daemon: DaemonSettings, activated: [String: Int32], running: NIOLoopBound<RunningDaemon>, identifier: SocketPeerIdentifier,
+        group: MultiThreadedEventLoopGroup
     ) async throws -> [any Channel] {
-        let activated = Dictionary(ServiceManager.listenedSockets().map { ($0.name, $0.descriptor) }, uniquingKeysWith: { first, _ in first })
         let daemonUID = getuid()
         let services = try await running.eventLoop.submit {
             let running = running.value

@@ -11,18 +11,53 @@ enum Secrets {
     /// The host's pseudonym key. With none configured, a key is generated once in the state
     /// directory: the daemon still works, but its pseudonyms match no other host's.
     static func pseudonymizer(_ configuration: DaemonConfiguration, environment: [String: String], audit: AuditLog) throws -> Pseudonymizer {
-        if let file = configuration.daemon.pseudonymKeyFile {
-            return try Pseudonymizer(key: FileSystem.readSecret(file))
-        }
+        if let configured = try configuredPseudonymizer(configuration, environment: environment) { return configured }
+        let generated = generatedKeyPath(configuration)
+        try write(randomBytes(32), to: generated)
+        audit.logger.warning("no pseudonym key configured; generated \(generated). Pseudonyms of this host match no other host's; configure pseudonym_key_file or the pseudonym-key credential for fleet-wide audits")
+        return try pseudonymizer(keyFile: generated)
+    }
+
+    /// The key that exists: the configured file, else the `pseudonym-key` credential, else one
+    /// generated before; nil when there is none yet. Throws when the one there cannot be used.
+    static func configuredPseudonymizer(_ configuration: DaemonConfiguration, environment: [String: String]) throws -> Pseudonymizer? {
+        if let file = configuration.daemon.pseudonymKeyFile { return try pseudonymizer(keyFile: file) }
         if let credentials = environment["CREDENTIALS_DIRECTORY"], FileSystem.isRegularFile(credentials + "/pseudonym-key") {
-            return try Pseudonymizer(key: FileSystem.readSecret(credentials + "/pseudonym-key"))
+            return try pseudonymizer(keyFile: credentials + "/pseudonym-key")
         }
-        let generated = configuration.daemon.stateDirectory + "/pseudonym.key"
-        if !FileSystem.isRegularFile(generated) {
-            try write(randomBytes(32), to: generated)
-            audit.logger.warning("no pseudonym key configured; generated \(generated). Pseudonyms of this host match no other host's; configure pseudonym_key_file or the pseudonym-key credential for fleet-wide audits")
+        let generated = generatedKeyPath(configuration)
+        guard FileSystem.presence(of: generated) != .absent else { return nil }
+        return try pseudonymizer(keyFile: generated)
+    }
+
+    private static func pseudonymizer(keyFile: String) throws -> Pseudonymizer {
+        let key = try FileSystem.readSecret(keyFile)
+        do {
+            return try Pseudonymizer(key: key)
+        } catch {
+            throw DaemonError("\(keyFile): \(error)")
         }
-        return try Pseudonymizer(key: FileSystem.readSecret(generated))
+    }
+
+    /// The signer for `endpoint`: its `secret_file`, else the `hotline-secret` credential; nil
+    /// when it has neither (its alerts go unsigned). Throws when the secret cannot be used; the
+    /// error never contains the secret.
+    static func hotlineSigner(for endpoint: HotlineEndpoint, environment: [String: String]) throws -> WebhookSigner? {
+        var file = endpoint.secretFile
+        if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"], FileSystem.isRegularFile(credentials + "/hotline-secret") {
+            file = credentials + "/hotline-secret"
+        }
+        guard let file else { return nil }
+        let bytes = try FileSystem.readSecret(file)
+        do {
+            return try WebhookSigner(secret: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw DaemonError("\(file): \(error)")
+        }
+    }
+
+    private static func generatedKeyPath(_ configuration: DaemonConfiguration) -> String {
+        configuration.daemon.stateDirectory + "/pseudonym.key"
     }
 
     /// `SystemRandomNumberGenerator` is cryptographically secure on Linux (getrandom(2)).

@@ -19,20 +19,26 @@ struct CheckConfigCommand: ParsableCommand {
         }
         do {
             let configuration = try ConfigurationLoader(environment: environment).load(path: path)
-            if json { return Output.json(CheckResult(valid: true, files: configuration.sources, terminals: configuration.terminals.map(\.name), error: nil)) }
+            if json {
+                return Output.json(CheckResult(valid: true, files: configuration.sources, terminals: configuration.terminals.map(\.name), errors: []))
+            }
             print("valid: \(configuration.isBuiltInDefault ? "built-in defaults (no file)" : configuration.sources.joined(separator: ", "))")
             print("terminals: \(configuration.terminals.map(\.name).joined(separator: ", "))")
         } catch {
-            if json { Output.json(CheckResult(valid: false, files: [], terminals: [], error: error.description)) }
-            throw CLIFailure("invalid configuration: \(error)")
+            if json { Output.json(CheckResult(valid: false, files: [], terminals: [], errors: error.all.map(\.description))) }
+            throw CLIFailure(error.all.map { "invalid configuration: \($0)" }.joined(separator: "\n"))
         }
     }
 }
 
 /// The JSON shape of `check-config --json`.
 struct CheckResult: Encodable {
+    /// Whether the configuration loads.
     let valid: Bool
+    /// The files it was read from, main file first; empty for the built-in defaults.
     let files: [String]
+    /// The names of its terminals.
     let terminals: [String]
-    let error: String?
+    /// Every error found, `file:line: key: message`, in file order; empty when valid.
+    let errors: [String]
 }
