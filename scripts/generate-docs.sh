@@ -13,7 +13,8 @@ for section in 1 8; do
     swift package --allow-writing-to-package-directory generate-manual --configuration debug --date "$date" --section "$section" >/dev/null
     case $section in
         1) cp "$outputs/kioskguardctl/kioskguardctl.1" docs/man/ ;;
-        8) cp "$outputs/kioskguardd/kioskguardd.8" docs/man/ ;;
+        # The plugin gives every command a `help` subcommand; kioskguardd has none.
+        8) sed -e '/^\.Ar subcommand$/d' -e '/^\.It Em help$/,/^\.El$/d' "$outputs/kioskguardd/kioskguardd.8" > docs/man/kioskguardd.8 ;;
     esac
 done
 for tool in kioskguardctl kioskguardd; do

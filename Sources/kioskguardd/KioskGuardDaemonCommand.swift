@@ -28,7 +28,9 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         abstract: "Guards shared registration kiosks: locks idle and handed-over sessions, alerts the incident hotline.",
         discussion: """
             Reads \(ConfigurationLoader.defaultPath) and its drop-ins in \(ConfigurationLoader.defaultPath).d/, or runs on \
-            built-in defaults (one terminal 'default' admitting the invoking user) when there is no file.
+            built-in defaults (one terminal 'default' admitting the invoking user) when there is no file. A file that exists \
+            but cannot be read is an error. Started under the name kioskguard-bridge, it is the browser's native-messaging \
+            host instead (docs/browser-kiosks.md).
             """,
         version: KioskGuardVersion.current
     )
@@ -36,7 +38,11 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read this configuration file (and its .d/ drop-ins) instead.", valueName: "path"))
     var config: String?
 
-    @Flag(name: .long, help: "Validate the configuration, print a summary and exit (0 valid, 1 not).")
+    @Flag(name: .long, help: """
+        Validate the configuration and apply every check a start applies (directories, the pseudonym key, hotline secrets \
+        and CA files), print a summary or every problem found, and exit (0 it can start, 1 not). Run it as the user the \
+        daemon runs as.
+        """)
     var checkConfig = false
 
     func validate() throws {

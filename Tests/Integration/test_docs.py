@@ -194,3 +194,17 @@ def test_the_credentials_example_is_the_shipped_unit_and_names_what_the_daemon_r
     sources = "".join(p.read_text() for p in (ROOT / "Sources" / "KioskGuardDaemon").rglob("*.swift"))
     for name, _ in documented:
         assert f'"/{name}"' in sources, f"the daemon does not read the {name} credential"
+
+
+def test_the_man_pages_render_as_written():
+    """Every man page renders with groff: quotes balanced (an mdoc quoting macro nested in another
+    one on the same line loses its closing quote), and kioskguardd(8) shows no subcommand, for it
+    has none."""
+    for page in sorted((ROOT / "docs" / "man").iterdir()):
+        rendered = subprocess.run(["groff", "-mandoc", "-Tutf8", "-P-c", "-ww", str(page)], capture_output=True, text=True, check=True)
+        assert rendered.stderr == "", f"{page.name}: {rendered.stderr}"
+        quotes = "".join(character for character in rendered.stdout if character in "\u2018\u2019")
+        assert quotes == "\u2018\u2019" * (len(quotes) // 2), f"{page.name}: quotes do not open and close in turn: {quotes}"
+    daemon_page = subprocess.run(["groff", "-mandoc", "-Tutf8", "-P-c", str(ROOT / "docs" / "man" / "kioskguardd.8")],
+                                 capture_output=True, text=True, check=True).stdout
+    assert "subcommand" not in daemon_page
