@@ -17,11 +17,13 @@ public struct Audit: Sendable {
         public var terminal: String?
         /// The session, if any.
         public var session: String?
-        /// The subject pseudonym concerned.
+        /// The subject pseudonym of this finding's session (handover rules: the person whose
+        /// session was handed over).
         public var subject: String?
         /// The account pseudonym concerned.
         public var account: String?
-        /// The other subjects (account rule) or the next person (handover rules).
+        /// The other subjects: the account's other registrants (account rule) or the next person
+        /// (handover rules).
         public var others: [String]
         /// Every host involved (account rule: all hosts the account was registered on).
         public var hosts: [String]
@@ -76,15 +78,20 @@ public struct Audit: Sendable {
         }
     }
 
-    /// Every finding: handovers in time order, then accounts linked to more than one subject.
+    /// Every finding: handovers in time order, then, for each account linked to more than one
+    /// subject, one finding per registration (its own time, host, terminal, session and the
+    /// subject of that session), naming the account's other subjects in `others`.
     public var findings: [Finding] {
-        let accounts = links.compactMap { account, list -> Finding? in
-            guard list.count > 1, let first = list.first else { return nil }
-            return Finding(rule: AnomalyKind.accountMultipleSubjects.rawValue, time: list.last!.time, host: list.last!.host, terminal: list.last!.terminal,
-                           session: list.last!.session, subject: first.subject, account: account, others: list.dropFirst().map(\.subject),
-                           hosts: Array(Set(list.map(\.host))).sorted())
-        }.sorted { $0.time < $1.time }
-        return handovers + accounts
+        let registrations = links.flatMap { account, list -> [Finding] in
+            guard list.count > 1 else { return [] }
+            let hosts = Array(Set(list.map(\.host))).sorted()
+            return list.map { link in
+                Finding(rule: AnomalyKind.accountMultipleSubjects.rawValue, time: link.time, host: link.host, terminal: link.terminal,
+                        session: link.session, subject: link.subject, account: account,
+                        others: list.map(\.subject).filter { $0 != link.subject }, hosts: hosts)
+            }
+        }.sorted { ($0.time, $0.account ?? "") < ($1.time, $1.account ?? "") }
+        return handovers + registrations
     }
 
     private func finding(_ rule: AnomalyKind, _ entry: ReviewEntry, others: [String]) -> Finding {

@@ -8,7 +8,8 @@ public struct Report: Sendable {
     public struct TerminalFigures: Hashable, Sendable, Encodable {
         /// The host the terminal is on.
         public var host: String
-        /// The terminal's name (`-` for anomalies of no terminal).
+        /// The terminal's name; `-` for the host's own anomalies and its refused connections
+        /// (`ipc.denied`), whose terminal is whatever the refused peer asked for.
         public var terminal: String
         /// Sessions begun.
         public var sessionsBegun = 0
@@ -56,7 +57,9 @@ public struct Report: Sendable {
 
     /// Counts one entry.
     public mutating func add(_ entry: ReviewEntry) {
-        let terminal = entry.terminal ?? "-"
+        // A peer refused at `hello` names any terminal it likes: it must not add rows to a report.
+        let refused = entry.anomaly == AnomalyKind.ipcDenied.rawValue
+        let terminal = refused ? "-" : entry.terminal ?? "-"
         let key = entry.host + "\u{0}" + terminal
         switch AuditEvent(rawValue: entry.event) {
         case .sessionBegun:

@@ -39,9 +39,26 @@ def test_status_terminals_sessions_and_show(daemons, journal):
     journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=name)
     ended = json.loads(daemon.ctl("show", "--json", "--terminal", name, "s-1").stdout)
     assert ended["open"] is None and [e["event"] for e in ended["timeline"]] == ["session-begun", "session-ended"]
-    assert "session s-1 is not open" in daemon.ctl("show", "--terminal", name, "s-1").stdout
+    assert f"session s-1 on {name} is not open" in daemon.ctl("show", "--terminal", name, "s-1").stdout
     missing = daemon.ctl("show", "nope")
     assert missing.returncode == 1 and "no session 'nope' is open or in the journal" in missing.stderr
+
+
+def test_show_never_merges_the_sessions_of_two_terminals_under_one_id(daemons, journal):
+    first, second, session = unique(), unique(), unique("s")
+    daemon = daemons([{"name": first, "allowed_users": ["root"]}, {"name": second, "allowed_users": ["root"]}]).start()
+    for terminal in (first, second):
+        client = daemon.client(terminal)
+        client.send("session.begin", session=session, subject="310129-954F")
+        client.send("session.end", session=session, reason="completed")
+        journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=terminal)
+    ambiguous = daemon.ctl("show", session)
+    assert ambiguous.returncode == 2, ambiguous.stdout
+    assert f"session '{session}' is in the journal of 2 terminals ({', '.join(sorted([first, second]))}): name one with --terminal" \
+        in ambiguous.stderr
+    chosen = json.loads(daemon.ctl("show", "--json", "--terminal", second, session).stdout)
+    assert {e["terminal"] for e in chosen["timeline"]} == {second}
+    assert [e["event"] for e in chosen["timeline"]] == ["session-begun", "session-ended"]
 
 
 def test_lock_terminate_reload_and_pseudonym(daemons, journal):

@@ -43,6 +43,22 @@ def test_history_and_report_of_the_daemons_own_entries(daemons, journal):
     assert any(line.split(",")[1:6] == [name, "2", "2", "1", "50.0%"] for line in csv.splitlines())
 
 
+def test_a_refused_peer_adds_no_row_to_the_report(daemons, journal):
+    """The terminal a refused hello names is the peer's to choose: the refusal counts on the
+    host's row, never as a terminal of its own."""
+    since = f"@{int(time.time()) - 1}"
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}]).start()
+    invented = unique("ghost")
+    raw = daemon.raw()
+    raw.sendall(json.dumps({"type": "hello", "protocol": 1, "terminal": invented}).encode() + b"\n")
+    journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="ipc.denied", KIOSKGUARD_TERMINAL=invented)
+    raw.close()
+    report = json.loads(subprocess.run([str(CTL), "report", "--since", since, "--format", "json"], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert invented not in {row["terminal"] for row in report}
+    assert sum(row["anomalies"].get("ipc.denied", 0) for row in report if row["terminal"] == "-") >= 1
+
+
 def export_entry(host, seconds, **fields):
     """One entry in journal export format, as journald would have stored it on `host`."""
     lines = [f"__REALTIME_TIMESTAMP={seconds * 1_000_000}", "__MONOTONIC_TIMESTAMP=1", "_BOOT_ID=0123456789abcdef0123456789abcdef",
@@ -75,11 +91,15 @@ def test_audit_finds_an_account_linked_to_two_people_on_two_hosts_months_apart(w
     audit = subprocess.run([str(CTL), "audit", "--directory", str(fleet), "--json"], capture_output=True, text=True)
     assert audit.returncode == 1, "findings make audit exit 1"
     findings = json.loads(audit.stdout)
-    assert len(findings) == 1
-    finding = findings[0]
-    assert finding["rule"] == "account.multiple-subjects" and finding["account"] == pseudonym(ACCOUNT)
-    assert finding["subject"] == pseudonym(SUBJECT_A) and finding["others"] == [pseudonym(SUBJECT_B)]
-    assert finding["hosts"] == ["kiosk-a", "kiosk-b"]
+    # One row per registration, each with the subject of its own session and the others labelled.
+    assert [(f["rule"], f["account"], f["hosts"]) for f in findings] == [
+        ("account.multiple-subjects", pseudonym(ACCOUNT), ["kiosk-a", "kiosk-b"])] * 2
+    assert [(f["host"], f["terminal"], f["session"], f["subject"], f["others"]) for f in findings] == [
+        ("kiosk-a", "counter-1", "s-1", pseudonym(SUBJECT_A), [pseudonym(SUBJECT_B)]),
+        ("kiosk-b", "counter-7", "s-9", pseudonym(SUBJECT_B), [pseudonym(SUBJECT_A)])]
+    table = subprocess.run([str(CTL), "audit", "--directory", str(fleet)], capture_output=True, text=True)
+    header, *rows = table.stdout.splitlines()
+    assert "OTHER SUBJECTS" in header and len(rows) == 2
     one_host = subprocess.run([str(CTL), "audit", "--file", str(fleet / "kiosk-b.journal")], capture_output=True, text=True)
     assert one_host.returncode == 0 and one_host.stdout.strip() == "no findings"
     later = subprocess.run([str(CTL), "audit", "--directory", str(fleet), "--since", "2024-06-01"], capture_output=True, text=True)

@@ -22,7 +22,10 @@ struct SessionsCommand: ParsableCommand {
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show one session: its state while open, and its timeline from the journal.",
-        discussion: "The timeline is read from this host's journal, so ended sessions can be shown too."
+        discussion: """
+            The timeline is read from this host's journal, so ended sessions can be shown too. When ended sessions of that id \
+            are in the journal of several terminals, --terminal must name one (exit 2 until it does).
+            """
     )
 
     @OptionGroup var options: GlobalOptions
@@ -55,12 +58,17 @@ struct ShowCommand: ParsableCommand {
             return timeline.count < 10_000
         }
         guard open != nil || !timeline.isEmpty else { throw CLIFailure("no session '\(session)' is open or in the journal") }
+        // Apps choose session ids, so two terminals may use the same one: never merge their timelines.
+        let terminals = Set(timeline.compactMap(\.terminal)).sorted()
+        guard terminals.count <= 1 else {
+            throw ValidationError("session '\(session)' is in the journal of \(terminals.count) terminals (\(terminals.joined(separator: ", "))): name one with --terminal")
+        }
         if options.json { return Output.json(Shown(open: open, timeline: timeline)) }
         if let row = open {
             print("session \(row.session) on \(row.terminal): \(row.state)\(row.lockReason.map { " (\($0))" } ?? "")")
             print("subject \(row.subject ?? "none (anonymous)"); idle for \(Output.seconds(row.idleSeconds)); next transition in \(Output.seconds(row.nextTransitionSeconds))")
         } else {
-            print("session \(session) is not open")
+            print("session \(session)\(terminals.first.map { " on \($0)" } ?? "") is not open")
         }
         Output.table(["time", "event", "detail"], timeline.map { entry in
             let detail = [entry.state, entry.reason, entry.anomaly, entry.step, entry.account].compactMap { $0 }.joined(separator: " ")
