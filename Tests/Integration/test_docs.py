@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import CTL, DAEMON, ROOT, read_line, unique
+from conftest import CTL, DAEMON, ROOT, Daemon, read_line, unique
 
 SCHEMA = json.loads((ROOT / "docs" / "protocol.schema.json").read_text())
 LIVE_VERBS = {"status", "terminals", "sessions", "show", "lock", "terminate", "reload", "alerts", "pseudonym"}
@@ -26,24 +26,54 @@ def fenced_blocks(path, language):
     return re.findall(rf"```{language}\n(.*?)```", path.read_text(), re.S)
 
 
-def test_the_protocol_transcript_is_what_the_daemon_says(daemons):
-    transcript = fenced_blocks(ROOT / "docs" / "protocol.md", "transcript")
-    assert len(transcript) == 1
-    daemon = daemons([{"name": "counter-1", "allowed_users": ["root"]}]).start()
-    sock = daemon.raw()
+def test_the_protocol_transcripts_are_what_the_daemon_says(workdir):
+    """Every transcript of protocol.md, replayed on terminal counter-1 of a fresh daemon (its own
+    state directory, so no transcript sees another's sessions)."""
+    transcripts = fenced_blocks(ROOT / "docs" / "protocol.md", "transcript")
+    assert len(transcripts) >= 3
     app, replies = validator("app-message"), validator("daemon-message")
-    invalid_sent = False
-    for line in transcript[0].strip().splitlines():
-        direction, text = line[:1], line[2:]
-        message = json.loads(text)
-        if direction == ">":
-            # The transcript may show a bad request on purpose; its answer must then be an error.
-            invalid_sent = not app.is_valid(message)
-            sock.sendall(text.encode() + b"\n")
-        else:
-            replies.validate(message)
-            assert not invalid_sent or message["type"] == "error"
-            assert json.loads(read_line(sock)) == message, f"expected {text}"
+    for index, transcript in enumerate(transcripts):
+        directory = workdir / f"transcript-{index}"
+        directory.mkdir()
+        daemon = Daemon(directory, [{"name": "counter-1", "allowed_users": ["root"]}]).start()
+        try:
+            replay(transcript, daemon.raw(), app, replies)
+        finally:
+            daemon.stop()
+
+
+def replay(transcript, sock, app, replies):
+    """Sends the transcript's `>` lines on `sock` and checks each `<` line is the next answer."""
+    with sock, sock.makefile("rb") as answers:
+        invalid_sent = False
+        for line in transcript.strip().splitlines():
+            direction, text = line[:1], line[2:]
+            message = json.loads(text)
+            if direction == ">":
+                # A transcript may show a bad request on purpose; its answer must then be an error.
+                invalid_sent = not app.is_valid(message)
+                sock.sendall(text.encode() + b"\n")
+            else:
+                replies.validate(message)
+                assert not invalid_sent or message["type"] == "error"
+                assert json.loads(answers.readline()) == message, f"expected {text}"
+
+
+def swift_enum_values(name):
+    """The wire strings of a String enum in the vocabulary: `case x = "raw"`, or `case x` for "x"."""
+    source = (ROOT / "Sources" / "KioskGuardVocabulary" / "SessionVocabulary.swift").read_text()
+    body = re.search(rf"public enum {name}: String[^{{]*\{{(.*?)\n\}}", source, re.S).group(1)
+    return [raw or plain for plain, raw in re.findall(r'^\s*case (\w+)(?: = "([^"]+)")?$', body, re.M)]
+
+
+def test_every_reason_the_daemon_sends_is_in_the_protocol_table():
+    text = (ROOT / "docs" / "protocol.md").read_text().split("### Every reason")[1].split("\n#")[0]
+    rows = set(re.findall(r"^\| `([a-z.]+)` \| `([a-z-]+)` \|", text, re.M))
+    ends = [reason for reason in swift_enum_values("EndReason") if reason not in ("logout", "completed", "cancelled")]
+    expected = {("warn", r) for r in swift_enum_values("WarnReason")} | {("lock", r) for r in swift_enum_values("LockReason")} \
+        | {("terminate", r) for r in ends} | {("step.decision", r) for r in swift_enum_values("StepDenial")}
+    assert len(expected) > 20
+    assert expected == rows, f"missing: {expected - rows}; not sent: {rows - expected}"
 
 
 def test_live_traffic_matches_the_schema(daemons):

@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -74,6 +75,34 @@ def test_a_second_connection_for_a_terminal_is_busy(daemons):
     sock.sendall(json.dumps({"type": "hello", "terminal": name, "protocol": 1, "id": "h"}).encode() + b"\n")
     reply = json.loads(read_line(sock))
     assert reply == {"type": "error", "code": "terminal-busy", "message": f"terminal {name} is held by another connection", "id": "h"}
+
+
+def test_after_terminal_busy_only_a_hello_is_accepted(daemons):
+    """As protocol.md says: the refused connection stays open for another hello, which succeeds
+    once the holder has gone; anything else gets hello-first and the connection is closed."""
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+    holder = daemon.raw()
+    hello = json.dumps({"type": "hello", "terminal": name, "protocol": 1}).encode() + b"\n"
+    holder.sendall(hello)
+    assert json.loads(read_line(holder))["type"] == "welcome"
+    waiting = daemon.raw()
+    waiting.sendall(hello)
+    assert json.loads(read_line(waiting))["code"] == "terminal-busy"
+    holder.close()
+    retried = None
+    deadline = time.monotonic() + DEADLINE
+    while retried != "welcome":
+        assert time.monotonic() < deadline, "a hello retried after the holder left was never welcomed"
+        waiting.sendall(hello)
+        retried = json.loads(read_line(waiting)).get("type")
+    refused = daemon.raw()
+    refused.sendall(hello)
+    assert json.loads(read_line(refused))["code"] == "terminal-busy"
+    refused.sendall(b'{"type":"activity","session":"s-1","id":"a"}\n')
+    assert json.loads(read_line(refused)) == {"type": "error", "code": "hello-first",
+                                              "message": "the first message on a connection must be hello", "id": "a"}
+    assert refused.recv(1) == b""
 
 
 def test_a_peer_that_never_says_hello_is_closed(daemons):
