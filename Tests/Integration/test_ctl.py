@@ -40,8 +40,9 @@ def test_status_terminals_sessions_and_show(daemons, journal):
     ended = json.loads(daemon.ctl("show", "--json", "--terminal", name, "s-1").stdout)
     assert ended["open"] is None and [e["event"] for e in ended["timeline"]] == ["session-begun", "session-ended"]
     assert f"session s-1 on {name} is not open" in daemon.ctl("show", "--terminal", name, "s-1").stdout
-    missing = daemon.ctl("show", "nope")
-    assert missing.returncode == 1 and "no session 'nope' is open or in the journal" in missing.stderr
+    absent = unique("absent")
+    missing = daemon.ctl("show", absent)
+    assert missing.returncode == 1 and f"no session '{absent}' is open or in the journal" in missing.stderr
 
 
 def test_show_never_merges_the_sessions_of_two_terminals_under_one_id(daemons, journal):

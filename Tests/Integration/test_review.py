@@ -2,6 +2,7 @@
 journald, and journals collected from several hosts (written here by systemd-journal-remote,
 the collector a fleet uses)."""
 import json
+import os
 import subprocess
 import time
 
@@ -131,6 +132,27 @@ def test_unreadable_journal_is_a_clear_error(workdir):
     assert absent.returncode == 2 and "no such directory" in absent.stderr, absent.stderr
     bad_time = subprocess.run([str(CTL), "report", "--since", "next tuesday"], capture_output=True, text=True)
     assert bad_time.returncode == 2 and "--since 'next tuesday'" in bad_time.stderr
+
+
+def test_a_reader_who_cannot_open_the_journal_files_is_told_so(workdir):
+    """A collector's files are 0640: a reader without access gets exit 2 and the reason from every
+    journal verb, never "no findings" (sd_journal skips what it cannot open without a word)."""
+    fleet = workdir / "collected"
+    collect(fleet, "kiosk-a", [export_entry("kiosk-a", 1_709_280_000, KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL="counter-1",
+                                            KIOSKGUARD_SESSION="s-1", KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_A))])
+    os.chmod(fleet, 0o755)
+    journal_file = fleet / "kiosk-a.journal"
+    journal_file.chmod(0o640)
+    for verb in (["audit", "--directory", str(fleet)], ["report", "--directory", str(fleet)], ["history", "--file", str(journal_file)]):
+        refused = subprocess.run(["runuser", "-u", "nobody", "--", str(CTL), *verb], capture_output=True, text=True)
+        assert refused.returncode == 2, (verb, refused.stdout, refused.stderr)
+        assert f"cannot read the journal: {journal_file}: Permission denied. Reading it needs root" in refused.stderr, refused.stderr
+        assert "no findings" not in refused.stdout and "no kioskguard entries" not in refused.stdout
+    readable = subprocess.run([str(CTL), "history", "--directory", str(fleet), "--json"], capture_output=True, text=True)
+    assert readable.returncode == 0 and '"s-1"' in readable.stdout, "root reads what nobody could not"
+    # This host's own journal: the system files are root's (and the systemd-journal group's).
+    local = subprocess.run(["runuser", "-u", "nobody", "--", str(CTL), "audit"], capture_output=True, text=True)
+    assert local.returncode == 2 and "Permission denied" in local.stderr and "systemd-journal" in local.stderr, local.stderr
 
 
 def test_entries_a_user_forges_are_counted_and_not_believed(journal):

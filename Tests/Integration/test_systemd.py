@@ -131,7 +131,11 @@ def test_reload_applies_a_good_config_and_refuses_a_bad_one(daemons, journal):
     dropin.mkdir()
     (dropin / "50-bad.toml").write_text("[policy]\nidle_timeout = \"never\"\n")
     reply = daemon.control("reload")
-    assert reply["ok"] and "refused" in reply["result"]["message"]
+    assert not reply["ok"] and reply["error"]["code"] == "failed" and "refused" in reply["error"]["message"]
+    # kioskguardctl says so with exit 1; the old configuration stays in force.
+    by_ctl = daemon.ctl("reload")
+    assert by_ctl.returncode == 1 and "new configuration refused, the previous one stays in force" in by_ctl.stderr, by_ctl
+    assert f"{dropin / '50-bad.toml'}:2: policy.idle_timeout" in by_ctl.stderr
     refused = journal.wait_for(KIOSKGUARD_EVENT="config-reloaded", KIOSKGUARD_REASON="refused")
     assert "idle_timeout" in refused["MESSAGE"] and refused["PRIORITY"] == "3"
     assert "added" in [row["name"] for row in daemon.control("terminals")["result"]]

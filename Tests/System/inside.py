@@ -324,6 +324,11 @@ allowed_users = ["root"]
         check(refused.returncode == 1 and "this user may not use the kioskguard control socket" in refused.stderr
               and "kioskguard-admin" not in refused.stderr,
               f"a user outside the admin and read groups should be refused and told nothing more: {refused.returncode} {refused.stderr!r}")
+        # The journal is root's and systemd-journal's: a reader without access is told so (exit 2), never "no findings".
+        for verb in (["audit"], ["report"]):
+            blind = subprocess.run(["runuser", "-u", "visitor", "--", "kioskguardctl", *verb], capture_output=True, text=True)
+            check(blind.returncode == 2 and "cannot read the journal" in blind.stderr and "Permission denied" in blind.stderr,
+                  f"{verb} by a user without journal access: {blind.returncode} {blind.stdout!r} {blind.stderr!r}")
         # /etc/kioskguard is 0750: a user who cannot read the file is told so, never "built-in defaults".
         for tool in (["kioskguardctl", "check-config"], ["kioskguardd", "--check-config"]):
             unreadable = subprocess.run(["runuser", "-u", "visitor", "--", *tool], capture_output=True, text=True)

@@ -11,7 +11,7 @@ final class ControlService {
     private let startedAt = SystemClock().now()
     private let codec = ControlCodec()
     /// Reloads the configuration and calls back, on the event loop, with what happened.
-    var reload: ((_ done: @escaping (ActionResult) -> Void) -> Void)?
+    var reload: ((_ done: @escaping (Result<ActionResult, ControlError>) -> Void) -> Void)?
     /// The alert outbox and its delivery, when hotlines are configured.
     var alerts: AlertService?
 
@@ -51,7 +51,12 @@ final class ControlService {
         case .reload:
             guard let reload else { return respond(failure(id, ControlError(.failed, "reload is not available"))) }
             recordAdminAction(adminUID, verb: request.verb, target: nil)
-            reload { [codec] result in respond(codec.encode(.success(id: id, result))) }
+            reload { [codec] outcome in
+                switch outcome {
+                case .success(let result): respond(codec.encode(.success(id: id, result)))
+                case .failure(let error): respond(codec.encode(ControlResponse<ActionResult>.failure(id: id, error)))
+                }
+            }
         case .alerts, .alertsRetry, .alertsTest:
             guard let alerts else { return respond(failure(id, ControlError(.failed, "no [[hotline]] endpoint is configured"))) }
             performAlertVerb(request, alerts: alerts, adminUID: adminUID, respond: respond)

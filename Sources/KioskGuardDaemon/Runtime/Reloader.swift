@@ -23,13 +23,15 @@ final class Reloader {
         self.pool = pool
     }
 
-    /// Reloads; `done` is called on the event loop with what happened.
-    func reload(_ done: @escaping (ActionResult) -> Void) {
+    /// Reloads; `done` is called on the event loop with what happened: the new configuration in
+    /// force, or why it was refused.
+    func reload(_ done: @escaping (Result<ActionResult, ControlError>) -> Void) {
         ServiceNotifier.shared.send("RELOADING=1\nMONOTONIC_USEC=\(SystemClock().now().monotonic.nanoseconds / 1000)")
         let loader = loader, path = path
         let loaded = pool.runIfActive(eventLoop: host.eventLoop) { () throws -> DaemonConfiguration in try loader.load(path: path) }
         loaded.assumeIsolated().whenComplete { [self] result in
             let message: String
+            let outcome: Result<ActionResult, ControlError>
             switch result {
             case .success(let new):
                 let waiting = RestartRequirement.changes(from: host.configuration, to: new)
@@ -37,12 +39,14 @@ final class Reloader {
                 message = "configuration reloaded from \(new.sources.isEmpty ? "built-in defaults" : new.sources.joined(separator: ", "))"
                     + (waiting.isEmpty ? "" : "; changed \(waiting.map(\.rawValue).joined(separator: ", ")) take effect after a restart")
                 host.audit.daemon(.configReloaded, message, fields: [JournalFields.reason: "applied"])
+                outcome = .success(ActionResult(message: message))
             case .failure(let error):
                 message = "new configuration refused, the previous one stays in force: \(error)"
                 host.audit.daemon(.configReloaded, message, level: .error, fields: [JournalFields.reason: "refused"])
+                outcome = .failure(ControlError(.failed, message))
             }
             ServiceNotifier.shared.send("READY=1")
-            done(ActionResult(message: message))
+            done(outcome)
         }
     }
 }

@@ -32,6 +32,14 @@ struct JournalOptions: ParsableArguments {
         for path in file where stat(path, &status) != 0 {
             throw ValidationError("--file '\(path)': no such file")
         }
+        // sd_journal skips files it cannot open: a reader without permission would see nothing and
+        // be told "no findings". Not being able to look is never "nothing found".
+        let unreadable = JournalAccess.unreadableFiles(of: query().source)
+        if !unreadable.isEmpty {
+            let listed = unreadable.prefix(3).map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
+            let more = unreadable.count > 3 ? " and \(unreadable.count - 3) more" : ""
+            throw ValidationError("cannot read the journal: \(listed)\(more). Reading it needs root or membership in systemd-journal (or adm)")
+        }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, TimeExpression.parse(value, now: Self.now) == nil {
                 throw ValidationError("\(name) '\(value)': use now, today, yesterday, -1h, 2026-11-27, \"2026-11-27 10:00\" or @SECONDS")
