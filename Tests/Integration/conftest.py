@@ -33,9 +33,16 @@ KEY = bytes(range(32))
 DEADLINE = 15.0
 
 
+def canonical_spelling(raw: str) -> bytes:
+    """An identifier as the daemon pseudonymises it (docs/protocol.md): separators (space, tab,
+    - . /) dropped, ASCII letters upper-cased, every other byte as sent."""
+    kept = bytes(b for b in raw.encode() if b not in b" \t-./")
+    return bytes(b - 32 if 0x61 <= b <= 0x7A else b for b in kept)
+
+
 def pseudonym(raw: str) -> str:
-    """The pseudonym the daemon must print for `raw` under the test key."""
-    return "p:" + hmac.new(KEY, raw.encode(), hashlib.sha256).hexdigest()[:32]
+    """The pseudonym the daemon must print for the identifier `raw` under the test key."""
+    return "p:" + hmac.new(KEY, canonical_spelling(raw), hashlib.sha256).hexdigest()[:32]
 
 
 def unique(prefix="t"):

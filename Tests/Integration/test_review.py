@@ -124,6 +124,26 @@ def test_audit_of_the_daemons_own_handovers(daemons, journal):
     assert unclosed["session"] == "s-1" and unclosed["others"] == [pseudonym(SUBJECT_B)]
 
 
+def test_one_account_typed_two_ways_by_two_apps_is_one_account(daemons, journal):
+    """Spacing, separators and letter case do not make another account: two apps that format the
+    same IBAN differently still link it to two people, and kioskguardctl pseudonym agrees."""
+    first, second = unique(), unique()
+    daemon = daemons([{"name": first, "allowed_users": ["root"]}, {"name": second, "allowed_users": ["root"]}]).start()
+    one, other = daemon.client(first), daemon.client(second)
+    one.send("session.begin", session="s-1", subject=SUBJECT_A)
+    one.send("step.done", session="s-1", step="bank-account", account="FI21 1234 5600 0007 85")
+    one.ping()
+    other.send("session.begin", session="s-1", subject=SUBJECT_B)
+    other.send("step.done", session="s-1", step="bank-account", account="fi21-1234-5600-0007-85")
+    linked = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="account.multiple-subjects", KIOSKGUARD_TERMINAL=second)
+    assert linked["KIOSKGUARD_ACCOUNT"] == pseudonym("FI2112345600000785") == pseudonym(ACCOUNT)
+    for spelling in ("FI2112345600000785", "fi21 1234 5600 0007 85"):
+        printed = daemon.ctl("pseudonym", "-", stdin=spelling + "\n")
+        assert printed.returncode == 0 and printed.stdout.strip() == pseudonym(ACCOUNT), printed
+    blank = daemon.ctl("pseudonym", "-", stdin=" - \n")
+    assert blank.returncode == 1 and "nothing but separators" in blank.stderr
+
+
 def test_unreadable_journal_is_a_clear_error(workdir):
     # What is not there is a mistake in the command (2), never "nothing found" (0) nor "found" (1, for audit).
     missing = subprocess.run([str(CTL), "history", "--file", str(workdir / "nope.journal")], capture_output=True, text=True)

@@ -14,6 +14,27 @@ struct PseudonymTests {
         #expect(pseudonymizer.pseudonym(of: raw).description == expected)
     }
 
+    @Test("of an identifier: one pseudonym however it is spelled, HMAC of the canonical spelling (Python hmac)", arguments: [
+        ("FI21 1234 5600 0007 85", "p:c933e9a57707b2922afcda47f054b42d"),
+        ("FI2112345600000785", "p:c933e9a57707b2922afcda47f054b42d"),
+        ("fi21-1234-5600-0007-85", "p:c933e9a57707b2922afcda47f054b42d"),
+        ("FI21.1234.5600.0007.85\t", "p:c933e9a57707b2922afcda47f054b42d"),
+        ("310129+954f", "p:013dffe492cefa80a8c794c83bba2ad1"),
+        ("Åsa Öberg", "p:3b4201b54a2cdfad661a42700e3dfc49"),
+    ])
+    func canonicalSpelling(raw: String, expected: String) {
+        #expect(pseudonymizer.pseudonym(ofIdentifier: raw)?.description == expected)
+    }
+
+    @Test("of an identifier: what the spelling keeps still tells people apart, and only separators is none", arguments: [
+        ("310129-954F", "310129+954F"), ("FI21 1234 5600 0007 85", "FI21 1234 5600 0007 86"), ("Åsa", "åsa"),
+    ])
+    func spellingKeepsDifferences(one: String, other: String) {
+        #expect(pseudonymizer.pseudonym(ofIdentifier: one) != pseudonymizer.pseudonym(ofIdentifier: other))
+        #expect(pseudonymizer.pseudonym(ofIdentifier: " - . / ") == nil)
+        #expect(IdentifierSpelling.canonical("fi21-1234 5600/00.07\t85") == "FI2112345600000785")
+    }
+
     @Test("differ between keys, so a leaked journal cannot be matched without the key")
     func keyed() throws {
         let other = try Pseudonymizer(key: Array(repeating: UInt8(7), count: 32))

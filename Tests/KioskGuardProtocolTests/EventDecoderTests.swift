@@ -19,16 +19,16 @@ struct EventDecoderTests {
         (KioskMessage.hello(terminal: "counter-1", client: "kiosk-app/2.1"),
          InboundMessage.Body.hello(Hello(terminal: "counter-1", protocolVersion: 1, client: "kiosk-app/2.1"))),
         (.sessionBegin(session: "s-1", subject: "123456789012", auth: "card+pin"),
-         .event(.sessionBegin(SessionID("s-1"), subject: pseudonymizer.pseudonym(of: "123456789012"), auth: AuthMethod("card+pin")))),
+         .event(.sessionBegin(SessionID("s-1"), subject: pseudonymizer.pseudonym(ofIdentifier: "123456789012")!, auth: AuthMethod("card+pin")))),
         (.sessionBegin(session: "s-2"), .event(.sessionBegin(SessionID("s-2"), subject: nil, auth: nil))),
         (.activity(session: "s-1"), .event(.activity(SessionID("s-1")))),
         (.authVerified(session: "s-1", subject: "123456789012"),
-         .event(.authVerified(SessionID("s-1"), subject: pseudonymizer.pseudonym(of: "123456789012")))),
-        (.cardInserted(subject: "serial-42"), .event(.cardInserted(subject: pseudonymizer.pseudonym(of: "serial-42")))),
+         .event(.authVerified(SessionID("s-1"), subject: pseudonymizer.pseudonym(ofIdentifier: "123456789012")!))),
+        (.cardInserted(subject: "serial-42"), .event(.cardInserted(subject: pseudonymizer.pseudonym(ofIdentifier: "serial-42")!))),
         (.cardRemoved, .event(.cardRemoved)),
         (.presence(present: false), .event(.presence(present: false))),
         (.stepDone(session: "s-1", step: "bank-account", account: "FI12 3456"),
-         .event(.stepDone(SessionID("s-1"), step: StepName("bank-account"), account: pseudonymizer.pseudonym(of: "FI12 3456")))),
+         .event(.stepDone(SessionID("s-1"), step: StepName("bank-account"), account: pseudonymizer.pseudonym(ofIdentifier: "FI12 3456")!))),
         (.locked(session: "s-1"), .event(.locked(SessionID("s-1")))),
         (.sessionEnd(session: "s-1", reason: .completed), .event(.sessionEnd(SessionID("s-1"), reason: .completed))),
         (.sessionEnd(session: "s-1"), .event(.sessionEnd(SessionID("s-1"), reason: .logout))),
@@ -47,7 +47,7 @@ struct EventDecoderTests {
         let decoded = try decoder.decode(message.encoded(id: "r-1").dropLast()).get()
         #expect(decoded.body == .event(.stepRequest(StepRequest(
             id: RequestID("r-1"), session: SessionID("s-1"), step: StepName("bank-account"), sensitive: true,
-            account: pseudonymizer.pseudonym(of: "FI12")))))
+            account: pseudonymizer.pseudonym(ofIdentifier: "FI12")!))))
         #expect(errorCode(String(decoding: message.encoded().dropLast(), as: UTF8.self)) == .missingField)
     }
 
@@ -64,7 +64,7 @@ struct EventDecoderTests {
         let escaped = try decode(#"{"type":"card.inserted","subject":"\u00c5sa\/1"}"#).get()
         #expect(plain == escaped)
         let surrogate = try decode(#"{"type":"card.inserted","subject":"\ud83d\ude00"}"#).get()
-        #expect(surrogate.body == .event(.cardInserted(subject: pseudonymizer.pseudonym(of: "😀"))))
+        #expect(surrogate.body == .event(.cardInserted(subject: pseudonymizer.pseudonym(ofIdentifier: "😀")!)))
     }
 
     @Test("unknown fields are ignored, nested ones too")

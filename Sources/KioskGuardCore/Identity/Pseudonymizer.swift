@@ -20,7 +20,27 @@ public struct Pseudonymizer: Sendable {
         self.keyed = HMAC<SHA256>(key: SymmetricKey(data: Array(key)))
     }
 
-    /// The pseudonym of the identifier whose UTF-8 bytes are `raw`.
+    /// The pseudonym of a person's identifier (a card serial, an ID or account number) whose
+    /// UTF-8 bytes are `raw`, in its canonical spelling (`IdentifierSpelling`); nil when `raw`
+    /// holds nothing but separators.
+    public func pseudonym(ofIdentifier raw: UnsafeRawBufferPointer) -> Pseudonym? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { canonical in
+            var count = 0
+            for byte in raw where !IdentifierSpelling.isSeparator(byte) {
+                canonical[count] = IdentifierSpelling.canonical(byte)
+                count += 1
+            }
+            return count == 0 ? nil : pseudonym(of: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: canonical[..<count])))
+        }
+    }
+
+    /// The pseudonym of a person's identifier given as text; nil when it is only separators.
+    public func pseudonym(ofIdentifier raw: String) -> Pseudonym? {
+        var raw = raw
+        return raw.withUTF8 { pseudonym(ofIdentifier: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The pseudonym of exactly the bytes `raw` (a card's answer, which has no spelling).
     public func pseudonym(of raw: UnsafeRawBufferPointer) -> Pseudonym {
         var mac = keyed
         mac.update(data: raw)
@@ -32,7 +52,7 @@ public struct Pseudonymizer: Sendable {
         }
     }
 
-    /// The pseudonym of an identifier given as text (its UTF-8 bytes, exactly as sent).
+    /// The pseudonym of exactly the UTF-8 bytes of `raw`.
     public func pseudonym(of raw: String) -> Pseudonym {
         var raw = raw
         return raw.withUTF8 { pseudonym(of: UnsafeRawBufferPointer($0)) }

@@ -153,8 +153,14 @@ final class CardReaderWatcher: Sendable {
         }
     }
 
+    /// A card's answer in printable ASCII (a serial number) is spelled as an app would send it,
+    /// so the two name one card alike; a binary answer (an ATR) is taken byte for byte, for
+    /// dropping its "separator" bytes could merge two cards.
     private func pseudonym(_ identity: [UInt8]) -> Pseudonym {
-        identity.withUnsafeBytes { pseudonymizer.pseudonym(of: $0) }
+        identity.withUnsafeBytes { bytes in
+            let isText = !bytes.isEmpty && bytes.allSatisfy { (0x20...0x7E).contains($0) }
+            return (isText ? pseudonymizer.pseudonym(ofIdentifier: bytes) : nil) ?? pseudonymizer.pseudonym(of: bytes)
+        }
     }
 
     /// A second between attempts to reach pcscd, cut short by stop().

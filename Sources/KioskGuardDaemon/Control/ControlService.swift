@@ -46,8 +46,10 @@ final class ControlService {
         case .terminate:
             respond(act(id, adminUID, verb: request.verb, target: request.target!) { host.adminTerminate(SessionID(request.target!), on: request.terminal) })
         case .pseudonym:
-            let result = ActionResult(message: pseudonymizer.pseudonym(of: request.target!).description)
-            respond(codec.encode(.success(id: id, result)))
+            guard let pseudonym = pseudonymizer.pseudonym(ofIdentifier: request.target!) else {
+                return respond(failure(id, ControlError(.badRequest, "the value holds nothing but separators (space, tab, - . /)")))
+            }
+            respond(codec.encode(.success(id: id, ActionResult(message: pseudonym.description))))
         case .reload:
             guard let reload else { return respond(failure(id, ControlError(.failed, "reload is not available"))) }
             recordAdminAction(adminUID, verb: request.verb, target: nil)

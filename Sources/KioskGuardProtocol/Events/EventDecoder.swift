@@ -46,7 +46,7 @@ public struct EventDecoder: Sendable {
     }
 
     fileprivate func pseudonym(_ bytes: UnsafeRawBufferPointer) -> Pseudonym? {
-        FieldRules.isIdentifier(bytes, maxLength: limits.maxIdentifierLength) ? pseudonymizer.pseudonym(of: bytes) : nil
+        FieldRules.isIdentifier(bytes, maxLength: limits.maxIdentifierLength) ? pseudonymizer.pseudonym(ofIdentifier: bytes) : nil
     }
 }
 
@@ -128,7 +128,7 @@ private struct InboundFields {
         case .subject, .account:
             guard kind == .string else { return try mistyped(key, "a string", &scanner) }
             guard let pseudonym = try scanner.withStringBytes({ decoder.pseudonym($0) }) else {
-                return flag(.badField, "'\(key)' must have 1 to \(decoder.limits.maxIdentifierLength) bytes and no control characters")
+                return flag(.badField, "'\(key)' must have 1 to \(decoder.limits.maxIdentifierLength) bytes, no control characters, and more than separators")
             }
             if field == .subject { subject = pseudonym } else { account = pseudonym }
         case .type:
