@@ -122,7 +122,7 @@ func outboxEnqueueRate(batch: Int) async throws -> Measurement {
         let anomaly = Anomaly(kind: .handoverCardSwap, terminal: "t", session: SessionID("s"), subject: Pseudonym(high: 1, low: 1),
                               detectedAt: WallInstant(nanosecondsSinceEpoch: 0))
         let count = 2_000
-        let alerts = (0..<count).map { _ in AlertBody.alert(for: anomaly, host: "bench", id: AlertID.random()!) }
+        let alerts = (0..<count).map { _ in AlertBody.alert(for: anomaly, from: AlertOrigin(host: "bench", keyFingerprint: "k:0000000000000000"), id: AlertID.random()!) }
         let start = ContinuousClock.now
         for first in stride(from: 0, to: count, by: batch) {
             try await outbox.enqueue(Array(alerts[first..<min(first + batch, count)]), endpoints: ["primary"],

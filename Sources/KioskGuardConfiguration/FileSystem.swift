@@ -93,14 +93,15 @@ public enum FileSystem {
         return text
     }
 
-    /// Reads a secret: a regular file that belongs to root or the reading user and is readable by
-    /// its owner only (mode 0600 or stricter), else it is refused. Whoever else could write the
-    /// key could compute every pseudonym.
-    public static func readSecret(_ path: String, limit: Int = 4096) throws(FileSystemError) -> [UInt8] {
+    /// Reads a secret: a regular file that belongs to root or `user` (the reading user unless
+    /// told) and is readable by its owner only (mode 0600 or stricter), else it is refused.
+    /// Whoever else could write the key could compute every pseudonym.
+    public static func readSecret(_ path: String, limit: Int = 4096, user: UInt32? = nil) throws(FileSystemError) -> [UInt8] {
+        let user = user ?? geteuid()
         let (descriptor, info) = try openRegularFile(path)
         defer { close(descriptor) }
-        guard info.st_uid == 0 || info.st_uid == geteuid() else {
-            throw FileSystemError(path: path, reason: "belongs to uid \(info.st_uid), not to root or this user (uid \(geteuid()))")
+        guard info.st_uid == 0 || info.st_uid == user else {
+            throw FileSystemError(path: path, reason: "belongs to uid \(info.st_uid), not to root or the daemon's user (uid \(user))")
         }
         guard info.st_mode & 0o077 == 0 else {
             throw FileSystemError(path: path, reason: "mode \(String(info.st_mode & 0o777, radix: 8)) lets others read it; use 0600 or stricter")
@@ -108,19 +109,20 @@ public enum FileSystem {
         return try readAll(descriptor, path: path, limit: limit)
     }
 
-    /// Checks that no user but root and this one can change what `directory` holds: it and every
-    /// directory above it belong to root or this user, `directory` is writable by neither group
-    /// nor others, and an ancestor others may write is sticky (as /tmp is), so that no one else
-    /// can rename it away. Returns why not, or nil.
-    public static func ownershipProblem(ofDirectory directory: String) -> String? {
+    /// Checks that no user but root and `user` (this one unless told) can change what
+    /// `directory` holds: it and every directory above it belong to root or that user,
+    /// `directory` is writable by neither group nor others, and an ancestor others may write is
+    /// sticky (as /tmp is), so that no one else can rename it away. Returns why not, or nil.
+    public static func ownershipProblem(ofDirectory directory: String, user: UInt32? = nil) -> String? {
+        let user = user ?? geteuid()
         var path = directory
         var isTarget = true
         while true {
             var info = stat()
             guard stat(path, &info) == 0 else { return "\(path): \(String(cString: strerror(errno)))" }
             guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(path) is not a directory" }
-            guard info.st_uid == 0 || info.st_uid == geteuid() else {
-                return "\(path) belongs to uid \(info.st_uid), not to root or this user (uid \(geteuid()))"
+            guard info.st_uid == 0 || info.st_uid == user else {
+                return "\(path) belongs to uid \(info.st_uid), not to root or the daemon's user (uid \(user))"
             }
             if isTarget, info.st_mode & 0o022 != 0 {
                 return "\(path) has mode \(String(info.st_mode & 0o7777, radix: 8)): others can write it"

@@ -43,12 +43,14 @@ public enum JournalFields {
     public static let card = "KIOSKGUARD_CARD"
     /// Facts of an anomaly, `KIOSKGUARD_DETAIL_<NAME>`; the names are the core's snake_case detail names.
     public static let detailPrefix = "KIOSKGUARD_DETAIL_"
+    /// The fingerprint of the pseudonym key (`daemon-started`): pseudonyms of different keys never match.
+    public static let keyFingerprint = "KIOSKGUARD_KEY_FINGERPRINT"
     /// The event class's fixed 128-bit id, explained in the catalog.
     public static let messageID = "MESSAGE_ID"
 
     /// Every fixed field name above.
     public static let all = [
         event, terminal, session, subject, account, reason, state, anomaly, severity, alertID, endpoint, attempt,
-        httpStatus, peerUID, peerPID, adminUID, step, decision, lockAction, card, messageID,
+        httpStatus, peerUID, peerPID, adminUID, step, decision, lockAction, card, keyFingerprint, messageID,
     ]
 }

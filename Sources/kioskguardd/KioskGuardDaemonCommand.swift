@@ -45,8 +45,28 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         """)
     var checkConfig = false
 
+    @Option(name: .customLong("as-user"), help: ArgumentHelp("""
+        With --check-config: check what a daemon running as this user could open. Default: kioskguard (the \
+        packaged service's user) when root checks the installed configuration, else the invoking user.
+        """, valueName: "user"))
+    var asUser: String?
+
+    /// The user the packaged unit runs the daemon as (`User=` in kioskguard.service).
+    static let serviceUser = "kioskguard"
+
     func validate() throws {
         if let config, config.isEmpty { throw ValidationError("--config needs a path") }
+        if let asUser {
+            guard checkConfig else { throw ValidationError("--as-user goes with --check-config") }
+            guard Accounts.uid(of: asUser) != nil else { throw ValidationError("--as-user '\(asUser)': no such user") }
+        }
+    }
+
+    /// The uid the checks are made for.
+    private var checkedUID: uid_t {
+        if let asUser, let uid = Accounts.uid(of: asUser) { return uid }
+        if config == nil, geteuid() == 0, let uid = Accounts.uid(of: Self.serviceUser) { return uid }
+        return geteuid()
     }
 
     func run() async throws {
@@ -59,7 +79,7 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
             Self.fail(error.all.map { "invalid configuration: \($0)" })
         }
         if checkConfig {
-            let problems = StartChecks.problems(configuration, environment: environment)
+            let problems = StartChecks.problems(configuration, environment: environment, user: checkedUID)
             if !problems.isEmpty { Self.fail(problems.map { "cannot start: \($0)" }) }
             print(Self.summary(configuration))
             return

@@ -33,6 +33,11 @@ KEY = bytes(range(32))
 DEADLINE = 15.0
 
 
+def key_fingerprint(key=KEY) -> str:
+    """The fingerprint the daemon records for `key`: the first 8 bytes of HMAC-SHA256(key, fixed text)."""
+    return "k:" + hmac.new(key, b"kioskguard key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
 def canonical_spelling(raw: str) -> bytes:
     """An identifier as the daemon pseudonymises it (docs/protocol.md): separators (space, tab,
     - . /) dropped, ASCII letters upper-cased, every other byte as sent."""

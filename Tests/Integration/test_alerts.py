@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import daemon_journal_export, pseudonym, unique
+from conftest import daemon_journal_export, key_fingerprint, pseudonym, unique
 from hotline import RAW_SUBJECT, SECRET, Hotline, alerting_daemon, card_swap
 
 HOSTNAME = socket.gethostname()
@@ -30,7 +30,7 @@ def test_an_anomaly_arrives_as_a_signed_cloudevent(daemons, workdir, journal, tl
         data = event["data"]
         assert data["anomaly"] == "handover.card-swap" and data["severity"] == "high" and data["host"] == HOSTNAME
         assert data["terminal"] == name and data["session"] == "s-1" and data["reason"] == "card-swap"
-        assert data["subject"] == pseudonym(RAW_SUBJECT)
+        assert data["subject"] == pseudonym(RAW_SUBJECT) and data["key_fingerprint"] == key_fingerprint()
         assert data["details"] == {"new_subject": pseudonym("280286-1234")}
         assert RAW_SUBJECT.encode() not in request.body and b"280286" not in request.body
         queued = journal.wait_for(KIOSKGUARD_EVENT="alert-queued", KIOSKGUARD_ALERT_ID=event["id"])

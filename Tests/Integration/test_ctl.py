@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from conftest import CTL, pseudonym, unique
+from conftest import CTL, key_fingerprint, pseudonym, unique
 
 
 def test_status_terminals_sessions_and_show(daemons, journal):
@@ -19,6 +19,9 @@ def test_status_terminals_sessions_and_show(daemons, journal):
     assert status.returncode == 0, status.stderr
     parsed = json.loads(status.stdout)
     assert parsed["terminals_connected"] == 1 and parsed["sessions"] == {"active": 1, "warned": 0, "locked": 0}
+    assert parsed["key_fingerprint"] == key_fingerprint()
+    started = journal.wait_for(KIOSKGUARD_EVENT="daemon-started", _PID=str(daemon.process.pid))
+    assert started["KIOSKGUARD_KEY_FINGERPRINT"] == key_fingerprint() and key_fingerprint() in started["MESSAGE"]
     human = daemon.ctl("status")
     assert "terminals: 1 of 1 connected" in human.stdout and "1 active, 0 warned, 0 locked" in human.stdout
 

@@ -204,6 +204,29 @@ def test_check_config_applies_every_start_check_and_reports_them_all(workdir, da
     assert f"pseudonym key: {short}: the pseudonym key has 8 bytes; at least" in checked.stderr
 
 
+def test_check_config_checks_for_the_user_the_daemon_runs_as(workdir, daemons):
+    """A key of mode 0600 owned by root passes for root and fails for a daemon running as
+    another user, as that daemon's start would; chowned to that user, it passes."""
+    key = workdir / "root-only.key"
+    key.write_bytes(bytes(range(32)))
+    key.chmod(0o600)
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}])
+    daemon.config.write_text(daemon.config.read_text().replace(str(daemon.directory / "pseudonym.key"), str(key)))
+    as_root = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True)
+    assert as_root.returncode == 0, as_root.stderr
+    as_nobody = subprocess.run([str(DAEMON), "--check-config", "--as-user", "nobody", "--config", str(daemon.config)],
+                               capture_output=True, text=True)
+    assert as_nobody.returncode == 1
+    assert f"cannot start: pseudonym key: {key}: belongs to uid 0 with mode 600: the daemon's user (uid 65534) cannot open it" \
+        in as_nobody.stderr, as_nobody.stderr
+    os.chown(key, 65534, 65534)
+    owned = subprocess.run([str(DAEMON), "--check-config", "--as-user", "nobody", "--config", str(daemon.config)],
+                           capture_output=True, text=True)
+    assert owned.returncode == 0, owned.stderr
+    misuse = subprocess.run([str(DAEMON), "--as-user", "nobody"], capture_output=True, text=True)
+    assert misuse.returncode != 0 and "--as-user goes with --check-config" in misuse.stderr
+
+
 def test_check_config_reports_every_configuration_error_in_one_run(workdir, daemons):
     daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], policy={"idle_timeout": "soon"},
                      extra='[alerts]\nmin_severity = "loud"\n[[terminal]]\nname = "x"\nallowed_users = ["no-such-user-here"]\n')

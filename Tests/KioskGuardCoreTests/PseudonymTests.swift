@@ -35,6 +35,12 @@ struct PseudonymTests {
         #expect(IdentifierSpelling.canonical("fi21-1234 5600/00.07\t85") == "FI2112345600000785")
     }
 
+    @Test("the key's fingerprint: HMAC of a fixed text (Python hmac), 8 bytes, different for another key")
+    func keyFingerprint() throws {
+        #expect(pseudonymizer.keyFingerprint == "k:e47debae5e9efb1a")
+        #expect(try Pseudonymizer(key: Array(repeating: UInt8(7), count: 32)).keyFingerprint != pseudonymizer.keyFingerprint)
+    }
+
     @Test("differ between keys, so a leaked journal cannot be matched without the key")
     func keyed() throws {
         let other = try Pseudonymizer(key: Array(repeating: UInt8(7), count: 32))

@@ -29,7 +29,7 @@ struct AlertTests {
         let detected = WallInstant(nanosecondsSinceEpoch: 1_795_748_967_123_000_000)
         let anomaly = Anomaly(kind: .accountMultipleSubjects, terminal: "counter-1", session: SessionID("s-1"), subject: Pseudonym(high: 1, low: 2),
                               account: Pseudonym(high: 3, low: 4), detectedAt: detected, details: [AnomalyDetail("other_subject", "p:x")])
-        let alert = AlertBody.alert(for: anomaly, host: "kiosk-7", id: "a-1")
+        let alert = AlertBody.alert(for: anomaly, from: AlertOrigin(host: "kiosk-7", keyFingerprint: "k:0123456789abcdef"), id: "a-1")
         let json = try #require(JSONSerialization.jsonObject(with: Data(alert.body)) as? [String: Any])
         #expect(json["specversion"] as? String == "1.0")
         #expect(json["id"] as? String == "a-1")
@@ -43,6 +43,7 @@ struct AlertTests {
         #expect(data["subject"] as? String == Pseudonym(high: 1, low: 2).description)
         #expect(data["account"] as? String == Pseudonym(high: 3, low: 4).description)
         #expect(data["detected_at"] as? String == json["time"] as? String)
+        #expect(data["key_fingerprint"] as? String == "k:0123456789abcdef")
         #expect((data["details"] as? [String: String]) == ["other_subject": "p:x"])
     }
 
@@ -65,7 +66,7 @@ struct AlertTests {
         let huge = (0..<200).map { AnomalyDetail("session", String(repeating: "s", count: 500) + "\($0)") }
             + (0..<200).map { AnomalyDetail("other_\($0)", String(repeating: "x", count: 500)) }
         let anomaly = Anomaly(kind: .guardRestarted, subject: Pseudonym(high: 9, low: 9), detectedAt: WallInstant(nanosecondsSinceEpoch: 0), details: huge)
-        let alert = AlertBody.alert(for: anomaly, host: "h", id: AlertID.random()!)
+        let alert = AlertBody.alert(for: anomaly, from: AlertOrigin(host: "h", keyFingerprint: "k:0000000000000000"), id: AlertID.random()!)
         #expect(alert.body.count <= AlertBody.maxBodySize)
         let json = try #require(JSONSerialization.jsonObject(with: Data(alert.body)) as? [String: Any])
         let data = try #require(json["data"] as? [String: Any])

@@ -165,12 +165,15 @@ _kioskguardd() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--check-config --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--config)
+    local -a non_repeating_options=(--config --as-user)
     __kioskguardd_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
+        return
+        ;;
+    '--as-user')
         return
         ;;
     esac

@@ -20,6 +20,17 @@ public struct Pseudonymizer: Sendable {
         self.keyed = HMAC<SHA256>(key: SymmetricKey(data: Array(key)))
     }
 
+    /// A short keyed hash that tells keys apart and reveals nothing of the key: `k:` and 16 hex
+    /// digits, the first 8 bytes of HMAC-SHA256(key, "kioskguard key fingerprint"). Recorded with
+    /// the daemon's start and every alert, so reviewers know which pseudonyms can be compared.
+    public var keyFingerprint: String {
+        var mac = keyed
+        mac.update(data: Array("kioskguard key fingerprint".utf8))
+        let digest = Array(mac.finalize()).prefix(8)
+        let digits = Array("0123456789abcdef".utf8)
+        return "k:" + String(decoding: digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+    }
+
     /// The pseudonym of a person's identifier (a card serial, an ID or account number) whose
     /// UTF-8 bytes are `raw`, in its canonical spelling (`IdentifierSpelling`); nil when `raw`
     /// holds nothing but separators.

@@ -13,31 +13,46 @@ public struct Alert: Hashable, Sendable {
     public var body: [UInt8]
 }
 
+/// Where alerts come from: the host, and the fingerprint of the key their pseudonyms are made with.
+public struct AlertOrigin: Hashable, Sendable {
+    /// The host name (`source` is `urn:kioskguard:<host>`).
+    public var host: String
+    /// `Pseudonymizer.keyFingerprint` of the host's key.
+    public var keyFingerprint: String
+
+    /// An origin.
+    public init(host: String, keyFingerprint: String) {
+        self.host = host
+        self.keyFingerprint = keyFingerprint
+    }
+}
+
 /// Builds CloudEvents 1.0 structured-mode bodies (docs/operations.md). Pseudonyms only: the
 /// anomaly type has no room for anything else.
 public enum AlertBody {
     /// The largest body sent; details are dropped (never identifiers) to stay under it.
     public static let maxBodySize = 64 * 1024
 
-    /// The alert for `anomaly`, detected on `host`.
-    public static func alert(for anomaly: Anomaly, host: String, id: String) -> Alert {
-        var data = AnomalyData(anomaly: anomaly, host: host)
-        var body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: host, data: data)
+    /// The alert for `anomaly`, detected at `origin`.
+    public static func alert(for anomaly: Anomaly, from origin: AlertOrigin, id: String) -> Alert {
+        var data = AnomalyData(anomaly: anomaly, origin: origin)
+        var body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: origin.host, data: data)
         while body.count > maxBodySize, !data.details.isEmpty {
             data.details.removeValue(forKey: data.details.keys.max()!)
             data.detailsTruncated = true
-            body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: host, data: data)
+            body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: origin.host, data: data)
         }
         return Alert(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, detectedAt: anomaly.detectedAt, body: body)
     }
 
     /// A test alert an admin queues to prove the hotline path end to end.
-    public static func test(host: String, at time: WallInstant, id: String) -> Alert {
-        var data = AnomalyData(anomaly: Anomaly(kind: .patternRecurring, detectedAt: time), host: host)
+    public static func test(from origin: AlertOrigin, at time: WallInstant, id: String) -> Alert {
+        var data = AnomalyData(anomaly: Anomaly(kind: .patternRecurring, detectedAt: time), origin: origin)
         data.anomaly = "test"
         data.severity = "low"
         data.reason = "kioskguardctl alerts test"
-        return Alert(id: id, type: "kioskguard.test", detectedAt: time, body: encode(id: id, type: "kioskguard.test", time: time, host: host, data: data))
+        return Alert(id: id, type: "kioskguard.test", detectedAt: time,
+                     body: encode(id: id, type: "kioskguard.test", time: time, host: origin.host, data: data))
     }
 
     private static func encode(id: String, type: String, time: WallInstant, host: String, data: AnomalyData) -> [UInt8] {
@@ -65,6 +80,7 @@ struct AnomalyData: Encodable {
     var anomaly: String
     var severity: String
     var host: String
+    var keyFingerprint: String
     var terminal: String?
     var session: String?
     var subject: String?
@@ -74,10 +90,11 @@ struct AnomalyData: Encodable {
     var details: [String: String]
     var detailsTruncated: Bool?
 
-    init(anomaly: Anomaly, host: String) {
+    init(anomaly: Anomaly, origin: AlertOrigin) {
         self.anomaly = anomaly.kind.rawValue
         severity = anomaly.severity.rawValue
-        self.host = host
+        host = origin.host
+        keyFingerprint = origin.keyFingerprint
         terminal = anomaly.terminal
         session = anomaly.session?.rawValue
         subject = anomaly.subject?.description
@@ -92,6 +109,7 @@ struct AnomalyData: Encodable {
     enum CodingKeys: String, CodingKey {
         case anomaly, severity, host, terminal, session, subject, account, reason, details
         case detectedAt = "detected_at"
+        case keyFingerprint = "key_fingerprint"
         case detailsTruncated = "details_truncated"
     }
 }

@@ -20,7 +20,7 @@ public final class AlertService: Sendable {
     private let settings: AlertSettings
     private let outbox: AlertOutbox
     private let audit: AuditLog
-    private let host: String
+    private let origin: AlertOrigin
     /// One delivery worker per `[[hotline]]` endpoint, each run as a service of its own.
     let workers: [HotlineDelivery]
     private let incoming = Mutex<(drafts: [AlertDraft], flushing: Bool)>(([], false))
@@ -28,14 +28,17 @@ public final class AlertService: Sendable {
     private let retention: OutboxRetention
 
     /// Opens the outbox in `configuration`'s state directory and prepares a worker per endpoint.
-    public init(configuration: DaemonConfiguration, environment: [String: String], audit: AuditLog, backlogChanged: @escaping @Sendable () -> Void) throws {
+    public init(
+        configuration: DaemonConfiguration, environment: [String: String], keyFingerprint: String, audit: AuditLog,
+        backlogChanged: @escaping @Sendable () -> Void
+    ) throws {
         settings = configuration.alerts
         self.audit = audit
         outbox = try AlertOutbox(directory: configuration.daemon.stateDirectory)
         backlogCache = BacklogCache(outbox: outbox, changed: backlogChanged)
         let retention = OutboxRetention(outbox: outbox, keep: configuration.alerts.retention, audit: audit)
         self.retention = retention
-        host = Self.hostname()
+        origin = AlertOrigin(host: Self.hostname(), keyFingerprint: keyFingerprint)
         var workers: [HotlineDelivery] = []
         for endpoint in configuration.hotlines {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -153,7 +156,7 @@ public final class AlertService: Sendable {
         var trouble: String?
         for var draft in drafts {
             draft.id = draft.id ?? AlertID.random()
-            if let alert = draft.alert(host: host) {
+            if let alert = draft.alert(from: origin) {
                 ready.append((draft, alert))
             } else {
                 trouble = "the kernel gave no randomness for alert ids (\(String(cString: strerror(errno))))"
@@ -267,11 +270,11 @@ struct AlertDraft: Sendable {
     }
 
     /// The alert with its body, once the draft has an id.
-    func alert(host: String) -> Alert? {
+    func alert(from origin: AlertOrigin) -> Alert? {
         guard let id else { return nil }
         switch content {
-        case .anomaly(let anomaly): return AlertBody.alert(for: anomaly, host: host, id: id)
-        case .test(let time): return AlertBody.test(host: host, at: time, id: id)
+        case .anomaly(let anomaly): return AlertBody.alert(for: anomaly, from: origin, id: id)
+        case .test(let time): return AlertBody.test(from: origin, at: time, id: id)
         }
     }
 }

@@ -7,7 +7,7 @@ import NIOCore
 /// Carries out control verbs against the engine host. Lives on the engine's event loop.
 final class ControlService {
     private let host: EngineHost
-    private let pseudonymizer: Pseudonymizer
+    let pseudonymizer: Pseudonymizer
     private let startedAt = SystemClock().now()
     private let codec = ControlCodec()
     /// Reloads the configuration and calls back, on the event loop, with what happened.
@@ -136,7 +136,8 @@ final class ControlService {
         return StatusResult(
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
             configFiles: showingPaths ? host.configuration.sources : nil, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
-            sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds
+            sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds,
+            keyFingerprint: pseudonymizer.keyFingerprint
         )
     }
 

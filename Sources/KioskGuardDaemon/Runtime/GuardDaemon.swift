@@ -105,7 +105,8 @@ public enum GuardDaemon {
         host.statusChanged = { [unowned running] in running.statusChanged() }
         var alerts: AlertService?
         if !configuration.hotlines.isEmpty {
-            let service = try AlertService(configuration: configuration, environment: environment, audit: audit) {
+            let service = try AlertService(configuration: configuration, environment: environment,
+                                           keyFingerprint: pseudonymizer.keyFingerprint, audit: audit) {
                 loop.execute { bound.value.statusChanged() }
             }
             control.alerts = service

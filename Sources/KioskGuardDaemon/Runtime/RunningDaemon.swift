@@ -1,5 +1,6 @@
 import KioskGuardConfiguration
 import KioskGuardProtocol
+import KioskGuardVocabulary
 import NIOCore
 import Systemd
 
@@ -33,7 +34,9 @@ final class RunningDaemon {
             ? "built-in defaults (no configuration file found at \(ConfigurationLoader.defaultPath))"
             : configuration.sources.joined(separator: ", ")
         let events = eventsSocketPath ?? configuration.daemon.eventsSocket
-        audit.daemon(.daemonStarted, "kioskguardd \(ControlService.version) started on \(source); events on \(events)")
+        let fingerprint = control.pseudonymizer.keyFingerprint
+        audit.daemon(.daemonStarted, "kioskguardd \(ControlService.version) started on \(source); events on \(events); pseudonym key \(fingerprint)",
+                     fields: [JournalFields.keyFingerprint: .string(fingerprint)])
         ServiceNotifier.shared.send("READY=1\nSTATUS=\(statusLine())")
         if let interval = ServiceManager.watchdogInterval {
             let half = TimeAmount.nanoseconds(interval.nanoseconds / 2)

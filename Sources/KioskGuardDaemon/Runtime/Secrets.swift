@@ -20,18 +20,22 @@ enum Secrets {
 
     /// The key that exists: the configured file, else the `pseudonym-key` credential, else one
     /// generated before; nil when there is none yet. Throws when the one there cannot be used.
-    static func configuredPseudonymizer(_ configuration: DaemonConfiguration, environment: [String: String]) throws -> Pseudonymizer? {
-        if let file = configuration.daemon.pseudonymKeyFile { return try pseudonymizer(keyFile: file) }
+    /// `user` is the uid the daemon runs as: a check by root on its behalf passes only files that
+    /// user could open.
+    static func configuredPseudonymizer(
+        _ configuration: DaemonConfiguration, environment: [String: String], user: uid_t = geteuid()
+    ) throws -> Pseudonymizer? {
+        if let file = configuration.daemon.pseudonymKeyFile { return try pseudonymizer(keyFile: file, user: user) }
         if let credentials = environment["CREDENTIALS_DIRECTORY"], FileSystem.isRegularFile(credentials + "/pseudonym-key") {
-            return try pseudonymizer(keyFile: credentials + "/pseudonym-key")
+            return try pseudonymizer(keyFile: credentials + "/pseudonym-key", user: user)
         }
         let generated = generatedKeyPath(configuration)
         guard FileSystem.presence(of: generated) != .absent else { return nil }
-        return try pseudonymizer(keyFile: generated)
+        return try pseudonymizer(keyFile: generated, user: user)
     }
 
-    private static func pseudonymizer(keyFile: String) throws -> Pseudonymizer {
-        let key = try FileSystem.readSecret(keyFile)
+    private static func pseudonymizer(keyFile: String, user: uid_t = geteuid()) throws -> Pseudonymizer {
+        let key = try readSecret(keyFile, user: user)
         do {
             return try Pseudonymizer(key: key)
         } catch {
@@ -42,18 +46,29 @@ enum Secrets {
     /// The signer for `endpoint`: its `secret_file`, else the `hotline-secret` credential; nil
     /// when it has neither (its alerts go unsigned). Throws when the secret cannot be used; the
     /// error never contains the secret.
-    static func hotlineSigner(for endpoint: HotlineEndpoint, environment: [String: String]) throws -> WebhookSigner? {
+    static func hotlineSigner(for endpoint: HotlineEndpoint, environment: [String: String], user: uid_t = geteuid()) throws -> WebhookSigner? {
         var file = endpoint.secretFile
         if file == nil, let credentials = environment["CREDENTIALS_DIRECTORY"], FileSystem.isRegularFile(credentials + "/hotline-secret") {
             file = credentials + "/hotline-secret"
         }
         guard let file else { return nil }
-        let bytes = try FileSystem.readSecret(file)
+        let bytes = try readSecret(file, user: user)
         do {
             return try WebhookSigner(secret: String(decoding: bytes, as: UTF8.self))
         } catch {
             throw DaemonError("\(file): \(error)")
         }
+    }
+
+    /// `FileSystem.readSecret` for a daemon running as `user`. Root reads any file, so when root
+    /// checks on behalf of another user, a file only root could open is refused here as it would
+    /// be at that user's start.
+    private static func readSecret(_ file: String, user: uid_t) throws -> [UInt8] {
+        var info = stat()
+        if user != geteuid(), stat(file, &info) == 0, info.st_uid != user {
+            throw DaemonError("\(file): belongs to uid \(info.st_uid) with mode \(String(info.st_mode & 0o777, radix: 8)): the daemon's user (uid \(user)) cannot open it; chown it to that user, or hand it over as a systemd credential")
+        }
+        return try FileSystem.readSecret(file, user: user)
     }
 
     private static func generatedKeyPath(_ configuration: DaemonConfiguration) -> String {

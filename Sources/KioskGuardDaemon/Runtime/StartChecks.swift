@@ -9,26 +9,27 @@ import Glibc
 /// before it starts anything, and `kioskguardd --check-config` runs the same, so a check passes
 /// exactly what a start accepts. Every problem is reported, not only the first.
 public enum StartChecks {
-    /// Every problem `configuration` would meet at start, for a person; none means it can start.
-    /// `activatedSockets` names the sockets systemd passes (their paths are not the daemon's to
-    /// prepare).
+    /// Every problem `configuration` would meet at a start as `user` (this process's unless
+    /// told), for a person; none means it can start. `activatedSockets` names the sockets
+    /// systemd passes (their paths are not the daemon's to prepare).
     public static func problems(
-        _ configuration: DaemonConfiguration, environment: [String: String], activatedSockets: Set<String> = []
+        _ configuration: DaemonConfiguration, environment: [String: String], activatedSockets: Set<String> = [], user: UInt32? = nil
     ) -> [String] {
+        let user = user ?? geteuid()
         var problems: [String] = []
         let daemon = configuration.daemon
-        if let problem = directoryProblem(daemon.stateDirectory) { problems.append("state directory: \(problem)") }
+        if let problem = directoryProblem(daemon.stateDirectory, user: user) { problems.append("state directory: \(problem)") }
         for (name, path) in [("events", daemon.eventsSocket), ("control", daemon.controlSocket)] where !activatedSockets.contains(name) {
-            if let problem = socketProblem(path) { problems.append("\(name) socket: \(problem)") }
+            if let problem = socketProblem(path, user: user) { problems.append("\(name) socket: \(problem)") }
         }
         do {
-            _ = try Secrets.configuredPseudonymizer(configuration, environment: environment)
+            _ = try Secrets.configuredPseudonymizer(configuration, environment: environment, user: user)
         } catch {
             problems.append("pseudonym key: \(error)")
         }
         for endpoint in configuration.hotlines {
             do {
-                _ = try Secrets.hotlineSigner(for: endpoint, environment: environment)
+                _ = try Secrets.hotlineSigner(for: endpoint, environment: environment, user: user)
             } catch {
                 problems.append("hotline \(endpoint.name): secret \(error)")
             }
@@ -45,9 +46,9 @@ public enum StartChecks {
     /// Why `directory` cannot serve as a private directory of the daemon: an existing one must
     /// pass `FileSystem.ownershipProblem`; a missing one must be creatable under its nearest
     /// existing ancestor.
-    static func directoryProblem(_ directory: String) -> String? {
+    static func directoryProblem(_ directory: String, user: uid_t) -> String? {
         var info = stat()
-        if stat(directory, &info) == 0 { return FileSystem.ownershipProblem(ofDirectory: directory) }
+        if stat(directory, &info) == 0 { return FileSystem.ownershipProblem(ofDirectory: directory, user: user) }
         guard errno == ENOENT else { return "\(directory): \(String(cString: strerror(errno)))" }
         var ancestor = directory
         repeat {
@@ -59,9 +60,9 @@ public enum StartChecks {
         return nil
     }
 
-    private static func socketProblem(_ path: String) -> String? {
+    private static func socketProblem(_ path: String, user: uid_t) -> String? {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if let problem = directoryProblem(directory.isEmpty ? "/" : directory) { return problem }
+        if let problem = directoryProblem(directory.isEmpty ? "/" : directory, user: user) { return problem }
         var info = stat()
         if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFSOCK { return "\(path) exists and is not a socket" }
         return nil

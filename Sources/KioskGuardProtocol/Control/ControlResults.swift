@@ -17,11 +17,14 @@ public struct StatusResult: Hashable, Sendable, Codable {
     public var alertsPending: [String: Int]
     /// Age in seconds of the oldest undelivered alert per endpoint.
     public var oldestPendingSeconds: [String: Int64]
+    /// The fingerprint of the pseudonym key (`k:` and 16 hex digits): hosts whose fingerprints
+    /// differ make different pseudonyms of the same number.
+    public var keyFingerprint: String
 
     /// Creates a status result.
     public init(
         version: String, uptimeSeconds: Int64, configFiles: [String]?, terminalsConfigured: Int, terminalsConnected: Int,
-        sessions: [String: Int], alertsPending: [String: Int] = [:], oldestPendingSeconds: [String: Int64] = [:]
+        sessions: [String: Int], alertsPending: [String: Int] = [:], oldestPendingSeconds: [String: Int64] = [:], keyFingerprint: String
     ) {
         self.version = version
         self.uptimeSeconds = uptimeSeconds
@@ -31,6 +34,7 @@ public struct StatusResult: Hashable, Sendable, Codable {
         self.sessions = sessions
         self.alertsPending = alertsPending
         self.oldestPendingSeconds = oldestPendingSeconds
+        self.keyFingerprint = keyFingerprint
     }
 
     enum CodingKeys: String, CodingKey {
@@ -42,6 +46,7 @@ public struct StatusResult: Hashable, Sendable, Codable {
         case sessions
         case alertsPending = "alerts_pending"
         case oldestPendingSeconds = "oldest_pending_seconds"
+        case keyFingerprint = "key_fingerprint"
     }
 }
 

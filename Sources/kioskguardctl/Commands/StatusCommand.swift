@@ -14,6 +14,7 @@ struct StatusCommand: ParsableCommand {
         if let files = status.configFiles {
             print("configuration: \(files.isEmpty ? "built-in defaults" : files.joined(separator: ", "))")
         }
+        print("pseudonym key: \(status.keyFingerprint)")
         print("terminals: \(status.terminalsConnected) of \(status.terminalsConfigured) connected")
         print("sessions: \(status.sessions["active", default: 0]) active, \(status.sessions["warned", default: 0]) warned, \(status.sessions["locked", default: 0]) locked")
         if status.alertsPending.isEmpty {
