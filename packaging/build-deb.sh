@@ -69,6 +69,8 @@ done
 
 docs=$stage/usr/share/doc/kioskguard
 install -D -m 0644 packaging/debian/copyright "$docs/copyright"
+# The model client for kiosk apps in other languages (docs/protocol.md), runnable with python3.
+install -D -m 0644 examples/kioskguard_client.py "$docs/examples/kioskguard_client.py"
 date=$(git log -1 --format=%aD 2>/dev/null || date -R)
 printf 'kioskguard (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- kioskguard maintainers <maintainers@kioskguard.invalid>  %s\n' \
     "$version" "$version" "$date" | gzip -9n > "$docs/changelog.gz"

@@ -30,6 +30,8 @@ from traffic import exchange, traffic  # noqa: E402
 HERE = pathlib.Path("/opt/kioskguard-system-test")
 RESULTS = pathlib.Path("/results")
 EVENTS = "/run/kioskguard/events.sock"
+# The kiosk app of this test is the example client the package ships, as an app developer finds it.
+SHIPPED_CLIENT = "/usr/share/doc/kioskguard/examples/kioskguard_client.py"
 CONTROL = "/run/kioskguard/control.sock"
 TERMINAL = "counter-1"
 # A terminal whose card reader the daemon watches itself: vsmartcard's vpcd on its Debian port.
@@ -131,7 +133,7 @@ class KioskApp:
     def __init__(self, ignore_locks=False, terminal=TERMINAL):
         flag = "--ignore-locks " if ignore_locks else ""
         self.process = subprocess.Popen(
-            ["su", "-l", "kiosk", "-c", f"exec python3 -u {HERE}/kioskguard_client.py {flag}{EVENTS} {terminal}"],
+            ["su", "-l", "kiosk", "-c", f"exec python3 -u {SHIPPED_CLIENT} {flag}{EVENTS} {terminal}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.messages = queue.Queue()
         self.seen = []

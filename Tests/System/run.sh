@@ -44,7 +44,7 @@ dpkg_status=$(chroot "$root" dpkg-query -W -f='${Status}' kioskguard)
 
 tests=$root/opt/kioskguard-system-test
 install -d -m 0755 "$tests"
-install -m 0644 Tests/System/inside.py Tests/Integration/hotline.py Tests/Integration/smartcard.py Tests/Integration/traffic.py examples/kioskguard_client.py "$tests/"
+install -m 0644 Tests/System/inside.py Tests/Integration/hotline.py Tests/Integration/smartcard.py Tests/Integration/traffic.py "$tests/"
 install -m 0644 Tests/System/kioskguard-system-test.service "$root/etc/systemd/system/"
 ln -s /etc/systemd/system/kioskguard-system-test.service "$root/etc/systemd/system/multi-user.target.wants/"
 
