@@ -113,10 +113,11 @@ public enum FileSystem {
     /// `directory` holds: it and every directory above it belong to root or that user,
     /// `directory` is writable by neither group nor others, and an ancestor others may write is
     /// sticky (as /tmp is), so that no one else can rename it away. Returns why not, or nil.
-    public static func ownershipProblem(ofDirectory directory: String, user: UInt32? = nil) -> String? {
+    /// With `asAncestor`, `directory` is checked as the parent of one still to be made in it.
+    public static func ownershipProblem(ofDirectory directory: String, user: UInt32? = nil, asAncestor: Bool = false) -> String? {
         let user = user ?? geteuid()
         var path = directory
-        var isTarget = true
+        var isTarget = !asAncestor
         while true {
             var info = stat()
             guard stat(path, &info) == 0 else { return "\(path): \(String(cString: strerror(errno)))" }

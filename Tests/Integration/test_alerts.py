@@ -185,3 +185,55 @@ def test_a_plain_http_hotline_beyond_this_host_is_warned_of_at_start(daemons, wo
     alerting_daemon(daemons, workdir, Remote(), unique()).start()
     warning = journal.wait_for(containing="is plain http:// to 192.0.2.1")
     assert warning["PRIORITY"] == "4"
+
+
+def test_a_reload_adds_changes_and_removes_hotline_endpoints(daemons, workdir, journal):
+    """Hotline endpoints follow a reload, as operations.md says: one added to a daemon that had
+    none gets the next anomaly, signed with its secret; moved to another address, the next goes
+    there; a secret that cannot be used refuses the reload and the endpoint in force goes on;
+    removed, the alerts verb says none is configured."""
+    first, second = Hotline(workdir).start(), Hotline(workdir).start()
+    try:
+        name = unique()
+        daemon = daemons([{"name": name, "allowed_users": ["root"]}]).start()
+        client = daemon.client(name)
+        assert daemon.ctl("alerts").returncode == 1, "no endpoint yet"
+        original = daemon.config.read_text()
+        secret = workdir / "hotline.secret"
+        secret.write_text(SECRET + "\n")
+        secret.chmod(0o600)
+
+        def endpoint(url, secret_file=secret):
+            return f'[alerts]\nretry_base = "100ms"\nretry_cap = "500ms"\n[[hotline]]\nname = "desk"\nurl = "{url}"\nsecret_file = "{secret_file}"\n'
+
+        daemon.config.write_text(original + endpoint(first.url))
+        added = daemon.ctl("reload")
+        assert added.returncode == 0 and "hotline desk added" in added.stdout, added
+        card_swap(client, "s-1", "280286-1234")
+        request = first.wait_for(lambda requests: requests)[0]
+        assert request.signature_valid and request.json["data"]["session"] == "s-1"
+
+        daemon.config.write_text(original + endpoint(second.url))
+        moved = daemon.ctl("reload")
+        assert moved.returncode == 0 and "hotline desk changed" in moved.stdout, moved
+        card_swap(client, "s-2", "280286-1234")
+        assert second.wait_for(lambda requests: requests)[0].json["data"]["session"] == "s-2"
+
+        unusable = workdir / "unusable.secret"
+        unusable.write_text("not-a-secret\n")
+        unusable.chmod(0o600)
+        daemon.config.write_text(original + endpoint(first.url, unusable))
+        refused = daemon.ctl("reload")
+        assert refused.returncode == 1 and "the hotline secret must be whsec_" in refused.stderr, refused
+        card_swap(client, "s-3", "280286-1234")
+        assert {r.json["data"]["session"] for r in second.wait_for(lambda requests: len(requests) >= 2)} == {"s-2", "s-3"}
+
+        daemon.config.write_text(original)
+        removed = daemon.ctl("reload")
+        assert removed.returncode == 0 and "hotline desk removed" in removed.stdout, removed
+        gone = daemon.ctl("alerts")
+        assert gone.returncode == 1 and "no [[hotline]] endpoint is configured" in gone.stderr
+        assert [r.json["data"]["session"] for r in first.requests] == ["s-1"], "the first address got only what came before the move"
+    finally:
+        first.stop()
+        second.stop()

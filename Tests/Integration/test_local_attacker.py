@@ -230,7 +230,7 @@ def test_paths_another_user_controls_are_refused(daemons, workdir, journal, loca
         os.chown(planted, int(uid_of(attacker)), -1)
         planted.chmod(0o600)
         text = text.replace(f'"{key}"', f'"{planted}"')
-        expected = f"{planted}: belongs to uid {uid_of(attacker)}, not to root or this user"
+        expected = f"{planted}: belongs to uid {uid_of(attacker)}, not to root or the daemon's user"
     else:
         fifo = workdir / "key.fifo"
         os.mkfifo(fifo, 0o600)
@@ -240,6 +240,9 @@ def test_paths_another_user_controls_are_refused(daemons, workdir, journal, loca
     result = subprocess.run([str(DAEMON), "--config", str(daemon.config)], capture_output=True, text=True, timeout=DEADLINE, env=daemon.env)
     assert result.returncode == 1
     journal.wait_for(containing=expected)
+    # --check-config applies the same check, so it refuses what the start refuses.
+    checked = subprocess.run([str(DAEMON), "--check-config", "--config", str(daemon.config)], capture_output=True, text=True, env=daemon.env)
+    assert checked.returncode == 1 and expected.split(": ", 1)[-1] in checked.stderr, checked.stderr
 
 
 def test_a_reader_gets_in_without_being_an_admin_and_is_shown_no_paths(daemons, local_users):

@@ -341,6 +341,24 @@ allowed_users = ["root"]
                   and "valid" not in unreadable.stdout,
                   f"{tool} by a user who cannot read the configuration: {unreadable.returncode} {unreadable.stdout!r} {unreadable.stderr!r}")
 
+    def a_hotline_added_and_removed_by_reload():
+        backup = Hotline(pathlib.Path("/tmp")).start()
+        try:
+            dropin = pathlib.Path("/etc/kioskguard/kioskguard.toml.d/60-backup-hotline.toml")
+            dropin.write_text(f'[[hotline]]\nname = "backup"\nurl = "{backup.url}"\n')
+            added = run("kioskguardctl", "reload")
+            check("hotline backup added" in added, f"the reload did not add the hotline: {added}")
+            run("kioskguardctl", "alerts", "test")
+            # Signed with the credential systemd handed over at start: no secret_file of its own.
+            test = backup.wait_for(lambda rs: any(r.json and r.json["type"] == "kioskguard.test" for r in rs))[0]
+            check(test.signature_valid, "the test alert to the hotline added by reload is not signed")
+            dropin.unlink()
+            removed = run("kioskguardctl", "reload")
+            check("hotline backup removed" in removed, f"the reload did not remove the hotline: {removed}")
+            check(set(ctl_json("status")["alerts_pending"]) == {"primary"}, "the removed hotline is still in force")
+        finally:
+            backup.stop()
+
     def idle_session_warned_locked_and_logind_locked():
         monitor = FollowedLines(["dbus-monitor", "--system",
                                  "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Session',member='Lock'"])
@@ -483,6 +501,7 @@ allowed_users = ["root"]
         ("a connection starts the stopped service (socket activation), READY and STATUS", socket_activation),
         ("a terminal and a hotline configured, start to READY timed", configure),
         ("an admin-group member uses kioskguardctl without root; others are refused", admins_without_root),
+        ("an admin adds a hotline by reload, a test alert reaches it, and removes it", a_hotline_added_and_removed_by_reload),
         ("an idle session is warned, locked, and its logind session locked", idle_session_warned_locked_and_logind_locked),
         ("a card swap terminates the session and a signed alert reaches the hotline", card_swap_terminated_and_alerted),
         ("the journal holds structured, pseudonymous entries and the catalog", journal_is_structured_with_catalog),

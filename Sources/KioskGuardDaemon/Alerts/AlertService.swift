@@ -17,49 +17,102 @@ import Glibc
 /// one transaction) before anything else happens with them; only then is `alert-queued` recorded
 /// and the endpoint workers woken. The engine's event loop only hands anomalies over.
 public final class AlertService: Sendable {
-    private let settings: AlertSettings
     private let outbox: AlertOutbox
     private let audit: AuditLog
     private let origin: AlertOrigin
-    /// One delivery worker per `[[hotline]]` endpoint, each run as a service of its own.
-    let workers: [HotlineDelivery]
+    private let environment: [String: String]
+    /// The `[alerts]` settings and one delivery worker per `[[hotline]]` endpoint, as the last
+    /// start or reload made them; `HotlineDeliveriesService` runs the workers.
+    private let inForce: Mutex<(settings: AlertSettings, workers: [HotlineDelivery])>
+    /// Each reload's replaced and new workers, for `HotlineDeliveriesService`.
+    let changes: AsyncStream<DeliveryChange>
+    private let changesContinuation: AsyncStream<DeliveryChange>.Continuation
     private let incoming = Mutex<(drafts: [AlertDraft], flushing: Bool)>(([], false))
     private let backlogCache: BacklogCache
     private let retention: OutboxRetention
 
-    /// Opens the outbox in `configuration`'s state directory and prepares a worker per endpoint.
+    /// Opens the outbox in `configuration`'s state directory and prepares a worker per endpoint
+    /// (none when no `[[hotline]]` is configured: a reload may add one).
     public init(
         configuration: DaemonConfiguration, environment: [String: String], keyFingerprint: String, audit: AuditLog,
         backlogChanged: @escaping @Sendable () -> Void
     ) throws {
-        settings = configuration.alerts
         self.audit = audit
+        self.environment = environment
         outbox = try AlertOutbox(directory: configuration.daemon.stateDirectory)
         backlogCache = BacklogCache(outbox: outbox, changed: backlogChanged)
         let retention = OutboxRetention(outbox: outbox, keep: configuration.alerts.retention, audit: audit)
         self.retention = retention
         origin = AlertOrigin(host: Self.hostname(), keyFingerprint: keyFingerprint)
-        var workers: [HotlineDelivery] = []
-        for endpoint in configuration.hotlines {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            if let ca = endpoint.caFile { tls.trustRoots = .file(ca) }
-            var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
-            clientConfiguration.timeout = .init(connect: .nanoseconds(endpoint.timeout.nanoseconds), read: .nanoseconds(endpoint.timeout.nanoseconds))
-            // The worker retries with its own backoff and records each failure; a refused connection
-            // must fail the attempt at once, not be retried inside it until the timeout.
-            clientConfiguration.connectionPool.retryConnectionEstablishment = false
-            if let warning = HotlineURL.plainTextWarning(name: endpoint.name, url: endpoint.url) { audit.logger.warning("\(warning)") }
-            let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
-            let signer = try Secrets.hotlineSigner(for: endpoint, environment: environment)
-            if signer == nil {
-                audit.logger.warning("hotline \(endpoint.name) has no secret (secret_file or the hotline-secret credential): its alerts are sent unsigned")
-            }
-            workers.append(HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,
-                                           policy: RetryPolicy(base: configuration.alerts.retryBase, cap: configuration.alerts.retryCap),
-                                           stallAfter: configuration.alerts.stallAfter, backlog: backlogCache, retention: retention))
-        }
-        self.workers = workers
+        (changes, changesContinuation) = AsyncStream.makeStream(of: DeliveryChange.self)
+        inForce = Mutex((configuration.alerts, []))
+        let workers = try prepareWorkers(for: configuration)
+        inForce.withLock { $0.workers = workers }
         backlogCache.refresh()
+    }
+
+    /// The delivery workers in force.
+    var workers: [HotlineDelivery] { inForce.withLock { $0.workers } }
+
+    /// New workers for `configuration`'s endpoints and `[alerts]` settings, made off the event
+    /// loop before a reload is applied: a secret that cannot be read refuses the reload, and
+    /// the workers in force go on. Every endpoint gets a new worker, so a changed secret file is
+    /// read again.
+    func prepareWorkers(for configuration: DaemonConfiguration) throws -> [HotlineDelivery] {
+        var workers: [HotlineDelivery] = []
+        do {
+            for endpoint in configuration.hotlines {
+                workers.append(try Self.worker(for: endpoint, settings: configuration.alerts, environment: environment, outbox: outbox,
+                                               audit: audit, backlog: backlogCache, retention: retention))
+            }
+            return workers
+        } catch {
+            for worker in workers { Task { try? await worker.shutdownClient() } }
+            throw error
+        }
+    }
+
+    /// Puts `workers` (from `prepareWorkers`) and `settings` in force and has the deliveries
+    /// service stop the old workers and start these. Alerts already queued for an endpoint that
+    /// is gone stay in the outbox and go out if it is configured again; new alerts go to the
+    /// endpoints now in force. Returns what changed, for the reload's reply.
+    func apply(_ workers: [HotlineDelivery], settings: AlertSettings) -> [String] {
+        let old = inForce.withLock { state in
+            defer { state = (settings, workers) }
+            return state.workers
+        }
+        changesContinuation.yield(DeliveryChange(stopped: old, started: workers))
+        backlogCache.refresh()
+        let before = Dictionary(old.map { ($0.endpoint.name, $0.endpoint) }, uniquingKeysWith: { first, _ in first })
+        let after = Dictionary(workers.map { ($0.endpoint.name, $0.endpoint) }, uniquingKeysWith: { first, _ in first })
+        var changed: [String] = []
+        for name in after.keys.sorted() where before[name] != after[name] { changed.append(before[name] == nil ? "hotline \(name) added" : "hotline \(name) changed") }
+        for name in before.keys.sorted() where after[name] == nil { changed.append("hotline \(name) removed") }
+        for message in changed { audit.logger.notice("\(message)") }
+        return changed
+    }
+
+    /// The worker of one endpoint: its HTTP client, its signer, the retry policy of `settings`.
+    private static func worker(
+        for endpoint: HotlineEndpoint, settings: AlertSettings, environment: [String: String], outbox: AlertOutbox, audit: AuditLog,
+        backlog: BacklogCache, retention: OutboxRetention
+    ) throws -> HotlineDelivery {
+        let signer = try Secrets.hotlineSigner(for: endpoint, environment: environment)
+        if signer == nil {
+            audit.logger.warning("hotline \(endpoint.name) has no secret (secret_file or the hotline-secret credential): its alerts are sent unsigned")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = endpoint.caFile { tls.trustRoots = .file(ca) }
+        var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
+        clientConfiguration.timeout = .init(connect: .nanoseconds(endpoint.timeout.nanoseconds), read: .nanoseconds(endpoint.timeout.nanoseconds))
+        // The worker retries with its own backoff and records each failure; a refused connection
+        // must fail the attempt at once, not be retried inside it until the timeout.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        if let warning = HotlineURL.plainTextWarning(name: endpoint.name, url: endpoint.url) { audit.logger.warning("\(warning)") }
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
+        return HotlineDelivery(endpoint: endpoint, signer: signer, outbox: outbox, client: client, audit: audit,
+                               policy: RetryPolicy(base: settings.retryBase, cap: settings.retryCap),
+                               stallAfter: settings.stallAfter, backlog: backlog, retention: retention)
     }
 
     /// Prunes delivered alerts past the retention once at start; the workers prune as they go.
@@ -69,6 +122,7 @@ public final class AlertService: Sendable {
 
     /// Queues the alert for `anomaly` if it is severe enough. Called on the engine's loop.
     public func accept(_ anomaly: Anomaly) {
+        let (settings, workers) = inForce.withLock { $0 }
         guard anomaly.severity >= settings.minSeverity, !workers.isEmpty else { return }
         submit(AlertDraft(content: .anomaly(anomaly)))
     }
@@ -163,6 +217,7 @@ public final class AlertService: Sendable {
                 retry.append(draft)
             }
         }
+        let workers = workers
         let endpoints = workers.map(\.endpoint.name)
         do {
             try await outbox.enqueue(ready.map(\.alert), endpoints: endpoints, at: SystemClock().now().wall)
@@ -189,6 +244,7 @@ public final class AlertService: Sendable {
 
     private func announce(_ committed: [Alert]) {
         guard !committed.isEmpty else { return }
+        let workers = workers
         for alert in committed {
             audit.daemon(.alertQueued, "alert \(alert.id) (\(alert.type)) queued for \(workers.count) hotline endpoint(s)",
                          level: .info, fields: [JournalFields.alertID: .string(alert.id)])

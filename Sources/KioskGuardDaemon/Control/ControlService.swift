@@ -60,7 +60,9 @@ final class ControlService {
                 }
             }
         case .alerts, .alertsRetry, .alertsTest:
-            guard let alerts else { return respond(failure(id, ControlError(.failed, "no [[hotline]] endpoint is configured"))) }
+            guard let alerts, !alerts.workers.isEmpty else {
+                return respond(failure(id, ControlError(.failed, "no [[hotline]] endpoint is configured")))
+            }
             performAlertVerb(request, alerts: alerts, adminUID: adminUID, respond: respond)
         }
     }

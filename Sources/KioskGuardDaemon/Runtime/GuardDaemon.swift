@@ -48,10 +48,8 @@ public enum GuardDaemon {
                                          identifier: SocketPeerIdentifier(pool: lookups), group: group)
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             var services: [any Service] = [EngineService(running: running, group: group, pools: [lookups, pool])]
-            if let alerts = parts.alerts {
-                services.append(AlertOutboxService(alerts: alerts))
-                services += alerts.workers as [any Service]
-            }
+            services.append(AlertOutboxService(alerts: parts.alerts))
+            services.append(HotlineDeliveriesService(alerts: parts.alerts))
             if let watcher = parts.cardReaders { services.append(CardReaderService(watcher: watcher, pool: pool)) }
             services += servers.map { SocketServerService(channel: $0) } as [any Service]
             services.append(ReloadService(hangups: hangups, running: running))
@@ -68,7 +66,7 @@ public enum GuardDaemon {
     /// The loop-confined daemon and the services made with it.
     private struct Parts: Sendable {
         var running: NIOLoopBound<RunningDaemon>
-        var alerts: AlertService?
+        var alerts: AlertService
         var cardReaders: CardReaderWatcher?
     }
 
@@ -103,16 +101,14 @@ public enum GuardDaemon {
             loop.execute { boundHost.value.readerReported(report, terminal: terminal) }
         }
         host.statusChanged = { [unowned running] in running.statusChanged() }
-        var alerts: AlertService?
-        if !configuration.hotlines.isEmpty {
-            let service = try AlertService(configuration: configuration, environment: environment,
-                                           keyFingerprint: pseudonymizer.keyFingerprint, audit: audit) {
-                loop.execute { bound.value.statusChanged() }
-            }
-            control.alerts = service
-            host.anomalySink = { service.accept($0) }
-            alerts = service
+        // Made with no [[hotline]] too: a reload may add one.
+        let alerts = try AlertService(configuration: configuration, environment: environment,
+                                      keyFingerprint: pseudonymizer.keyFingerprint, audit: audit) {
+            loop.execute { bound.value.statusChanged() }
         }
+        control.alerts = alerts
+        reloader.alerts = alerts
+        host.anomalySink = { alerts.accept($0) }
         try host.restore()
         return Parts(running: bound, alerts: alerts, cardReaders: cardReaders)
     }

@@ -15,6 +15,8 @@ final class Reloader {
     private let loader: ConfigurationLoader
     private let path: String?
     private let pool: NIOThreadPool
+    /// The alert service whose hotline endpoints a reload replaces.
+    var alerts: AlertService?
 
     init(host: EngineHost, loader: ConfigurationLoader, path: String?, pool: NIOThreadPool) {
         self.host = host
@@ -27,16 +29,23 @@ final class Reloader {
     /// force, or why it was refused.
     func reload(_ done: @escaping (Result<ActionResult, ControlError>) -> Void) {
         ServiceNotifier.shared.send("RELOADING=1\nMONOTONIC_USEC=\(SystemClock().now().monotonic.nanoseconds / 1000)")
-        let loader = loader, path = path
-        let loaded = pool.runIfActive(eventLoop: host.eventLoop) { () throws -> DaemonConfiguration in try loader.load(path: path) }
+        let loader = loader, path = path, alerts = alerts
+        // Read and checked off the loop: the files, then each hotline's secret. Either failing
+        // refuses the whole reload.
+        let loaded = pool.runIfActive(eventLoop: host.eventLoop) { () throws -> (DaemonConfiguration, [HotlineDelivery]) in
+            let configuration = try loader.load(path: path)
+            return (configuration, try alerts?.prepareWorkers(for: configuration) ?? [])
+        }
         loaded.assumeIsolated().whenComplete { [self] result in
             let message: String
             let outcome: Result<ActionResult, ControlError>
             switch result {
-            case .success(let new):
+            case .success(let (new, workers)):
                 let waiting = RestartRequirement.changes(from: host.configuration, to: new)
                 host.reconfigure(new)
+                let hotlines = alerts?.apply(workers, settings: new.alerts) ?? []
                 message = "configuration reloaded from \(new.sources.isEmpty ? "built-in defaults" : new.sources.joined(separator: ", "))"
+                    + (hotlines.isEmpty ? "" : "; " + hotlines.joined(separator: ", "))
                     + (waiting.isEmpty ? "" : "; changed \(waiting.map(\.rawValue).joined(separator: ", ")) take effect after a restart")
                 host.audit.daemon(.configReloaded, message, fields: [JournalFields.reason: "applied"])
                 outcome = .success(ActionResult(message: message))
@@ -52,12 +61,11 @@ final class Reloader {
 }
 
 /// A setting a running daemon cannot take over from a reload: the sockets it holds, the state it
-/// opened, and the services started once (hotline deliveries, the card-reader thread).
+/// opened, and the card-reader thread started once.
 enum RestartRequirement: String, CaseIterable {
     case eventsSocket = "events_socket"
     case controlSocket = "control_socket"
     case stateDirectory = "state_directory"
-    case hotlines = "hotline endpoints"
     case cardReaders = "card readers"
 
     /// What differs between `old` and `new` among the settings that need a restart.
@@ -70,7 +78,6 @@ enum RestartRequirement: String, CaseIterable {
         case .eventsSocket: configuration.daemon.eventsSocket
         case .controlSocket: configuration.daemon.controlSocket
         case .stateDirectory: configuration.daemon.stateDirectory
-        case .hotlines: configuration.hotlines
         case .cardReaders:
             configuration.terminals.compactMap { terminal in
                 terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentityAPDU ?? [])" }

@@ -18,7 +18,7 @@ public enum StartChecks {
         let user = user ?? geteuid()
         var problems: [String] = []
         let daemon = configuration.daemon
-        if let problem = directoryProblem(daemon.stateDirectory, user: user) { problems.append("state directory: \(problem)") }
+        if let problem = directoryProblem(daemon.stateDirectory, user: user) { problems.append("refusing the state directory: \(problem)") }
         for (name, path) in [("events", daemon.eventsSocket), ("control", daemon.controlSocket)] where !activatedSockets.contains(name) {
             if let problem = socketProblem(path, user: user) { problems.append("\(name) socket: \(problem)") }
         }
@@ -57,14 +57,17 @@ public enum StartChecks {
         guard access(ancestor, W_OK | X_OK) == 0 else {
             return "\(directory) does not exist and cannot be created: \(ancestor): \(String(cString: strerror(errno)))"
         }
-        return nil
+        return FileSystem.ownershipProblem(ofDirectory: ancestor, user: user, asAncestor: true)
     }
 
     private static func socketProblem(_ path: String, user: uid_t) -> String? {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if let problem = directoryProblem(directory.isEmpty ? "/" : directory, user: user) { return problem }
+        // Worded as SocketPaths.prepare words them at the start itself.
+        if let problem = directoryProblem(directory.isEmpty ? "/" : directory, user: user) {
+            return "refusing the socket directory of \(path): \(problem)"
+        }
         var info = stat()
-        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFSOCK { return "\(path) exists and is not a socket" }
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFSOCK { return "\(path) exists and is not a socket; refusing to replace it" }
         return nil
     }
 
