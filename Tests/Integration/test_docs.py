@@ -238,3 +238,12 @@ def test_the_man_pages_render_as_written():
     daemon_page = subprocess.run(["groff", "-mandoc", "-Tutf8", "-P-c", str(ROOT / "docs" / "man" / "kioskguardd.8")],
                                  capture_output=True, text=True, check=True).stdout
     assert "subcommand" not in daemon_page
+
+
+def test_the_collector_setup_the_system_test_runs_is_the_documented_one():
+    """The system test sets up journal-remote with a drop-in constant; operations.md must show
+    exactly that drop-in, so what the docs tell a fleet admin is what was seen to work."""
+    inside = (ROOT / "Tests" / "System" / "inside.py").read_text()
+    dropin = re.search(r'COLLECTOR_HTTP_DROPIN = """(.*?)"""', inside, re.S).group(1)
+    assert "--listen-http=-3" in dropin
+    assert f"```ini\n{dropin}```" in (ROOT / "docs" / "operations.md").read_text()

@@ -30,6 +30,11 @@ from traffic import exchange, traffic  # noqa: E402
 HERE = pathlib.Path("/opt/kioskguard-system-test")
 RESULTS = pathlib.Path("/results")
 EVENTS = "/run/kioskguard/events.sock"
+# The collector's drop-in of docs/operations.md: journal-remote over HTTP instead of HTTPS.
+COLLECTOR_HTTP_DROPIN = """[Service]
+ExecStart=
+ExecStart=/lib/systemd/systemd-journal-remote --listen-http=-3 --output=/var/log/journal/remote/
+"""
 # The kiosk app of this test is the example client the package ships, as an app developer finds it.
 SHIPPED_CLIENT = "/usr/share/doc/kioskguard/examples/kioskguard_client.py"
 CONTROL = "/run/kioskguard/control.sock"
@@ -396,6 +401,29 @@ allowed_users = ["root"]
         body = alert.body.decode()
         check(SUBJECT_A not in body and SUBJECT_B not in body, "a raw subject reached the hotline")
 
+    def a_collector_receives_the_journal_and_the_audit_reads_it():
+        # docs/operations.md's collection setup, as written there, on one host: the collector's
+        # journal-remote over plain HTTP (a drop-in), and this kiosk's journal-upload to it.
+        dropin = pathlib.Path("/etc/systemd/system/systemd-journal-remote.service.d/kioskguard-http.conf")
+        dropin.parent.mkdir(parents=True, exist_ok=True)
+        dropin.write_text(COLLECTOR_HTTP_DROPIN)
+        upload = pathlib.Path("/etc/systemd/journal-upload.conf.d/kioskguard-collector.conf")
+        upload.parent.mkdir(parents=True, exist_ok=True)
+        upload.write_text("[Upload]\nURL=http://127.0.0.1:19532\n")
+        run("systemctl", "daemon-reload")
+        run("systemctl", "enable", "--now", "systemd-journal-remote.socket")
+        run("systemctl", "enable", "--now", "systemd-journal-upload.service")
+
+        def collected_card_swap():
+            result = subprocess.run(["kioskguardctl", "audit", "--directory", "/var/log/journal/remote", "--json"],
+                                    capture_output=True, text=True)
+            return result.returncode == 1 and any(f["rule"] == "handover.card-swap" for f in json.loads(result.stdout))
+        wait_until("the card swap in the collector's journal", collected_card_swap, wake=journal.read, timeout=60)
+        blind = subprocess.run(["runuser", "-u", "visitor", "--", "kioskguardctl", "audit", "--directory", "/var/log/journal/remote"],
+                               capture_output=True, text=True)
+        check(blind.returncode == 2 and "cannot read the journal" in blind.stderr,
+              f"a user who cannot read the collected files: {blind.returncode} {blind.stdout!r} {blind.stderr!r}")
+
     def journal_is_structured_with_catalog():
         ended = journal.wait_for("session-ended of s-swap", KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_SESSION="s-swap")
         check(ended.get("KIOSKGUARD_REASON") == "card-swap" and ended.get("MESSAGE_ID"), f"session-ended entry: {ended}")
@@ -505,6 +533,8 @@ allowed_users = ["root"]
         ("an idle session is warned, locked, and its logind session locked", idle_session_warned_locked_and_logind_locked),
         ("a card swap terminates the session and a signed alert reaches the hotline", card_swap_terminated_and_alerted),
         ("the journal holds structured, pseudonymous entries and the catalog", journal_is_structured_with_catalog),
+        ("a collector receives the journal by journal-upload and the audit finds the card swap there",
+         a_collector_receives_the_journal_and_the_audit_reads_it),
         ("a card leaving the PC/SC reader the hardened daemon watches locks the session", card_reader_watched_from_the_sandbox),
         ("hostile traffic in 143-byte pieces, floods, nesting and bad UTF-8 under the sandbox", hostile_traffic_under_the_sandbox),
         ("reload and restart keep pending alerts and lock open sessions", reload_and_restart_keep_alerts_and_lock_sessions),

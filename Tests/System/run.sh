@@ -20,8 +20,8 @@ fail() { echo "system test FAILED at step '$1': $2" >&2; exit 1; }
 
 rm -rf "$work"
 mkdir -p "$work/results"
-echo "system test: debootstrap of Debian 12 (minbase, systemd, dbus, polkitd, python3, pcscd with vpcd) ..."
-debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd,polkitd,python3,pcscd,vsmartcard-vpcd,python3-virtualsmartcard,python3-pycryptodome \
+echo "system test: debootstrap of Debian 12 (minbase, systemd, dbus, polkitd, python3, pcscd with vpcd, journal-remote) ..."
+debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd,polkitd,python3,pcscd,vsmartcard-vpcd,python3-virtualsmartcard,python3-pycryptodome,systemd-journal-remote \
     bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     fail "debootstrap" "$(tail -5 "$work/debootstrap.log")"
 
