@@ -40,8 +40,8 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: """
         Validate the configuration and apply every check a start applies (directories, the pseudonym key, hotline secrets \
-        and CA files), print a summary or every problem found, and exit (0 it can start, 1 not). Run it as the user the \
-        daemon runs as.
+        and CA files), print a summary or every problem found, and exit (0 it can start, 1 not). The checks are made for \
+        the user the daemon runs as (see --as-user).
         """)
     var checkConfig = false
 
