@@ -17,9 +17,4 @@ public enum IdentifierSpelling {
     public static func canonical(_ byte: UInt8) -> UInt8 {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
     }
-
-    /// The canonical spelling of `raw`: what is pseudonymised.
-    public static func canonical(_ raw: String) -> String {
-        String(decoding: raw.utf8.filter { !isSeparator($0) }.map(canonical), as: UTF8.self)
-    }
 }

@@ -59,7 +59,7 @@ struct ShowCommand: ParsableCommand {
         }
         guard open != nil || !timeline.isEmpty else { throw CLIFailure("no session '\(session)' is open or in the journal") }
         // Apps choose session ids, so two terminals may use the same one: never merge their timelines.
-        let terminals = Set(timeline.compactMap(\.terminal)).sorted()
+        let terminals = Set(timeline.compactMap(\.terminal)).sorted().map(ReviewText.printable)
         guard terminals.count <= 1 else {
             throw ValidationError("session '\(session)' is in the journal of \(terminals.count) terminals (\(terminals.joined(separator: ", "))): name one with --terminal")
         }
