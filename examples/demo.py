@@ -4,7 +4,7 @@
 Run with `make demo`. It starts the built kioskguardd on temporary paths with short timeouts, a
 local HTTP receiver standing in for the incident hotline, and a scripted kiosk app, then prints
 what the citizen sees, what the daemon did and what the hotline received, and finally the same
-story as a reviewer reads it with `kioskguardctl history` and `report`. Everything is the
+story as a reviewer reads it with `kioskguardctl history`, `report` and `incident`. Everything is the
 production code path; nothing is mocked. It cleans up after itself.
 """
 import base64
@@ -182,10 +182,13 @@ def review():
     print("\nThe same story, as a reviewer reads it from the journal (no raw numbers anywhere):\n")
     ctl = str(BIN / "kioskguardctl")
     since = f"@{started_at}"
-    for argv in [[ctl, "history", "--terminal", "counter-1", "--since", since], [ctl, "report", "--since", since]]:
+    for argv in [[ctl, "history", "--terminal", "counter-1", "--since", since], [ctl, "report", "--since", since],
+                 [ctl, "incident", "--since", since]]:
         print("$ kioskguardctl " + " ".join(argv[1:]))
         result = subprocess.run(argv, capture_output=True, text=True)
-        print(result.stdout if result.returncode == 0 else f"(the journal is not readable here: {result.stderr.strip()})")
+        # incident exits 1 when it finds one, as audit does.
+        found = result.returncode == 1 and argv[1] == "incident"
+        print(result.stdout if result.returncode == 0 or found else f"(the journal is not readable here: {result.stderr.strip()})")
     print(f"Done in {time.monotonic() - started:.0f} s.")
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes a journal of N kioskguard entries (default 1,000,000) from 20 hosts with
-systemd-journal-remote, then times `kioskguardctl report` and `audit` over it, with their peak RSS
+systemd-journal-remote, then times `kioskguardctl report` (JSON and HTML), `audit` and
+`incident` over it, with their peak RSS
 (/usr/bin/time; it includes the journal files sd_journal maps) and their peak heap (RssAnon).
 Run on demand:
 
@@ -66,7 +67,7 @@ def timed(argv):
     started = time.monotonic()
     result = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], capture_output=True, text=True)
     elapsed = time.monotonic() - started
-    # audit exits 1 when it finds something; anything else is a failed run, not a measurement.
+    # audit and incident exit 1 when they find something; anything else is a failed run, not a measurement.
     if result.returncode not in (0, 1) or not result.stdout:
         sys.exit(f"{argv[1]} failed ({result.returncode}): {result.stderr.strip()[-300:]}")
     peak_kib = int(result.stderr.strip().splitlines()[-1])
@@ -91,12 +92,14 @@ def main():
         writer.wait()
     size = sum(f.stat().st_size for f in directory.glob("*.journal*"))
     results = {"entries": args.entries, "journal_mib": round(size / 2**20)}
-    for verb in ["report", "audit"]:
-        elapsed, peak = timed([str(args.ctl), verb, "--directory", str(directory), *(["--format", "json"] if verb == "report" else ["--json"])])
-        results[f"{verb}_seconds"] = round(elapsed, 2)
-        results[f"{verb}_peak_rss_mib"] = round(peak / 1024, 1)
-        anonymous = peak_anonymous_kib([str(args.ctl), verb, "--directory", str(directory)])
-        results[f"{verb}_peak_heap_mib"] = round(anonymous / 1024, 1)
+    runs = {"report": ["report", "--format", "json"], "report_html": ["report", "--format", "html"], "audit": ["audit", "--json"],
+            "incident": ["incident", "--format", "json"]}
+    for name, verb in runs.items():
+        argv = [str(args.ctl), *verb, "--directory", str(directory)]
+        elapsed, peak = timed(argv)
+        results[f"{name}_seconds"] = round(elapsed, 2)
+        results[f"{name}_peak_rss_mib"] = round(peak / 1024, 1)
+        results[f"{name}_peak_heap_mib"] = round(peak_anonymous_kib(argv) / 1024, 1)
     print(results)
 
 

@@ -23,6 +23,10 @@ public struct JournalQuery: Sendable {
     /// kioskguardd run by root or by the `kioskguard` user).
     public var trust = EntryTrust.installed
 
+    /// The anomaly details that name other people (the core's `new_subject`, `card_subject`,
+    /// `other_subject`), as journal field suffixes.
+    static let subjectDetails = ["NEW_SUBJECT", "CARD_SUBJECT", "OTHER_SUBJECT"]
+
     /// Streams the matching entries that journald vouches for in time order to `body`, which
     /// returns false to stop early, and says how many it passed over as untrusted.
     @discardableResult
@@ -42,12 +46,19 @@ public struct JournalQuery: Sendable {
                 scan.untrusted += 1
                 continue
             }
-            let entry = ReviewEntry(
+            var entry = ReviewEntry(
                 time: time, host: reader.field("_HOSTNAME") ?? "?", event: event, terminal: reader.field(JournalFields.terminal),
                 session: reader.field(JournalFields.session), subject: reader.field(JournalFields.subject),
                 account: reader.field(JournalFields.account), state: reader.field(JournalFields.state), reason: reader.field(JournalFields.reason),
-                anomaly: reader.field(JournalFields.anomaly), step: reader.field(JournalFields.step), message: reader.field("MESSAGE") ?? ""
+                anomaly: reader.field(JournalFields.anomaly), step: reader.field(JournalFields.step),
+                severity: reader.field(JournalFields.severity), detectedAt: reader.field(JournalFields.detectedAt).flatMap(RFC3339.parse).flatMap { UInt64(exactly: $0 / 1000) },
+                alertID: reader.field(JournalFields.alertID), endpoint: reader.field(JournalFields.endpoint), message: reader.field("MESSAGE") ?? ""
             )
+            if event == AuditEvent.anomaly.rawValue {
+                entry.otherSubjects = Self.subjectDetails.flatMap { name in
+                    reader.field(JournalFields.detailPrefix + name).map { $0.split(separator: ",").map { String($0).trimmingSpaces } } ?? []
+                }
+            }
             if try !body(entry) { return scan }
         }
         return scan

@@ -22,13 +22,24 @@ public struct ReviewEntry: Hashable, Sendable, Codable {
     public var anomaly: String?
     /// `KIOSKGUARD_STEP`.
     public var step: String?
+    /// `KIOSKGUARD_SEVERITY` (anomalies).
+    public var severity: String?
+    /// `KIOSKGUARD_DETECTED_AT` as microseconds since the epoch (anomalies and `alert-queued`).
+    public var detectedAt: UInt64?
+    /// `KIOSKGUARD_ALERT_ID` (alert entries).
+    public var alertID: String?
+    /// `KIOSKGUARD_ENDPOINT`, the hotline an alert entry is about.
+    public var endpoint: String?
+    /// The other people an anomaly names (its `new_subject`, `card_subject` and `other_subject`
+    /// details): the next person of a handover, the registrants of an account.
+    public var otherSubjects: [String] = []
     /// `MESSAGE`.
     public var message: String
 
     /// Creates an entry.
     public init(time: UInt64, host: String, event: String, terminal: String? = nil, session: String? = nil, subject: String? = nil,
                 account: String? = nil, state: String? = nil, reason: String? = nil, anomaly: String? = nil, step: String? = nil,
-                message: String = "") {
+                severity: String? = nil, detectedAt: UInt64? = nil, alertID: String? = nil, endpoint: String? = nil, message: String = "") {
         self.time = time
         self.host = host
         self.event = event
@@ -40,6 +51,10 @@ public struct ReviewEntry: Hashable, Sendable, Codable {
         self.reason = reason
         self.anomaly = anomaly
         self.step = step
+        self.severity = severity
+        self.detectedAt = detectedAt
+        self.alertID = alertID
+        self.endpoint = endpoint
         self.message = message
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Text from the journal as the review verbs print it. A journal field is anyone's text: printed
 /// raw, its control characters could set a terminal's title, clear its screen or fake lines of
 /// output.
@@ -15,5 +19,14 @@ public enum ReviewText {
             }
         }
         return result
+    }
+
+    /// Local time of `microseconds` since the epoch, `2026-11-27 10:00:05`.
+    public static func localTime(_ microseconds: UInt64) -> String {
+        var seconds = time_t(microseconds / 1_000_000)
+        var broken = tm()
+        localtime_r(&seconds, &broken)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(broken.tm_year + 1900)-\(two(broken.tm_mon + 1))-\(two(broken.tm_mday)) \(two(broken.tm_hour)):\(two(broken.tm_min)):\(two(broken.tm_sec))"
     }
 }

@@ -25,6 +25,18 @@ public enum AnomalyKind: String, Hashable, Sendable, CaseIterable {
     /// Anomalies of one kind keep recurring on this host.
     case patternRecurring = "pattern.recurring"
 
+    /// Whether this kind means one person's data or session may have reached another person: the
+    /// anomalies `kioskguardctl incident` groups into incidents with a reporting clock. Guard
+    /// failures, refused peers and recurring patterns are not leaks by themselves.
+    public var mayExposePersonalData: Bool {
+        switch self {
+        case .handoverCardSwap, .handoverSubjectMismatch, .handoverUnclosedSession, .stepOnInactiveSession, .accountMultipleSubjects:
+            true
+        case .stepStaleAuth, .lockUnconfirmed, .clientLost, .guardRestarted, .cardStateMismatch, .ipcDenied, .patternRecurring:
+            false
+        }
+    }
+
     /// The fixed severity of this kind.
     public var severity: Severity {
         switch self {

@@ -19,6 +19,9 @@ public enum JournalFields {
     public static let anomaly = "KIOSKGUARD_ANOMALY"
     /// The anomaly's severity (`Severity`).
     public static let severity = "KIOSKGUARD_SEVERITY"
+    /// When an anomaly was detected, RFC 3339 in UTC to the microsecond (`anomaly` and the
+    /// `alert-queued` entry of its alert, so review tools join the two exactly).
+    public static let detectedAt = "KIOSKGUARD_DETECTED_AT"
     /// The alert's id, stable across redeliveries.
     public static let alertID = "KIOSKGUARD_ALERT_ID"
     /// The `[[hotline]]` endpoint's name.
@@ -50,7 +53,7 @@ public enum JournalFields {
 
     /// Every fixed field name above.
     public static let all = [
-        event, terminal, session, subject, account, reason, state, anomaly, severity, alertID, endpoint, attempt,
+        event, terminal, session, subject, account, reason, state, anomaly, severity, detectedAt, alertID, endpoint, attempt,
         httpStatus, peerUID, peerPID, adminUID, step, decision, lockAction, card, keyFingerprint, messageID,
     ]
 }

@@ -19,7 +19,7 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, TerminalsCommand.self, SessionsCommand.self, ShowCommand.self, LockCommand.self,
             TerminateCommand.self, ReloadCommand.self, AlertsCommand.self, PseudonymCommand.self, HistoryCommand.self,
-            ReportCommand.self, AuditCommand.self, CheckConfigCommand.self,
+            ReportCommand.self, AuditCommand.self, IncidentCommand.self, CheckConfigCommand.self,
         ]
     )
 
@@ -35,7 +35,7 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
             }
         } catch let failure as CLIFailure {
             for line in failure.description.split(separator: "\n") { printToStandardError("kioskguardctl: \(line)") }
-            Glibc.exit(1)
+            Glibc.exit(failure.exitStatus)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

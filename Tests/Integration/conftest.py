@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -245,6 +246,28 @@ def build_preload(workdir, source):
     subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(ROOT / "Tests" / "Integration" / source), "-ldl"],
                    check=True)
     return library
+
+
+def rfc3339(microseconds):
+    """`KIOSKGUARD_DETECTED_AT`'s form: UTC to the microsecond."""
+    moment = datetime.fromtimestamp(microseconds // 1_000_000, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{microseconds % 1_000_000:06d}Z"
+
+
+def export_entry(host, seconds, **fields):
+    """One entry in journal export format, as journald would have stored it on `host`."""
+    lines = [f"__REALTIME_TIMESTAMP={seconds * 1_000_000}", "__MONOTONIC_TIMESTAMP=1", "_BOOT_ID=0123456789abcdef0123456789abcdef",
+             f"_HOSTNAME={host}", "_SYSTEMD_UNIT=kioskguard.service", "_COMM=kioskguardd", "_UID=994",
+             "SYSLOG_IDENTIFIER=kioskguardd", "MESSAGE=kioskguard entry"]
+    return "\n".join(lines + [f"{k}={v}" for k, v in fields.items()]) + "\n\n"
+
+
+def collect(directory, host, entries):
+    """Writes `entries` into `directory`/`host`.journal with systemd-journal-remote, as a fleet's
+    collector would have stored them."""
+    directory.mkdir(exist_ok=True)
+    subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", str(directory / f"{host}.journal"), "-"],
+                   input="".join(entries), text=True, check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -1,14 +1,22 @@
 """Alerts reach the incident hotline: signed CloudEvents, durably, in order, whatever happens."""
 import json
 import socket
+import subprocess
 import time
+from datetime import datetime
 
 import pytest
 
-from conftest import daemon_journal_export, key_fingerprint, pseudonym, unique
+from conftest import CTL, daemon_journal_export, key_fingerprint, pseudonym, unique
 from hotline import RAW_SUBJECT, SECRET, Hotline, alerting_daemon, card_swap
 
 HOSTNAME = socket.gethostname()
+
+
+def rfc3339_microseconds(text):
+    """Microseconds since the epoch of a CloudEvents `time`."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
@@ -37,6 +45,20 @@ def test_an_anomaly_arrives_as_a_signed_cloudevent(daemons, workdir, journal, tl
         assert queued["PRIORITY"] == "6"
         delivered = journal.wait_for(KIOSKGUARD_EVENT="alert-delivered", KIOSKGUARD_ALERT_ID=event["id"])
         assert delivered["KIOSKGUARD_ENDPOINT"] == "primary" and delivered["KIOSKGUARD_HTTP_STATUS"] == "200"
+        # The anomaly entry and its alert's carry one detection time (the alert's `time`), so the
+        # review joins them exactly: incident shows when the hotline had it.
+        anomaly = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="handover.card-swap", KIOSKGUARD_TERMINAL=name)
+        assert queued["KIOSKGUARD_DETECTED_AT"] == anomaly["KIOSKGUARD_DETECTED_AT"] and queued["KIOSKGUARD_ANOMALY"] == "handover.card-swap"
+        detected = rfc3339_microseconds(anomaly["KIOSKGUARD_DETECTED_AT"])
+        assert rfc3339_microseconds(event["time"]) == detected // 1000 * 1000, "the alert says the same time, to the millisecond"
+        found = subprocess.run([str(CTL), "incident", "--since", f"@{detected // 1_000_000 - 1}", "--format", "json"],
+                               capture_output=True, text=True)
+        assert found.returncode == 1, found.stderr
+        # Other tests' card swaps within 7 days are the same incident: find this detection's line.
+        timeline = next(i["timeline"] for i in json.loads(found.stdout)
+                        if any(t["step"] == "detected" and t["time"] == detected for t in i["timeline"]))
+        ours = [t for t in timeline if t["step"] == "alert-delivered" and t["time"] == int(delivered["__REALTIME_TIMESTAMP"])]
+        assert [(t["endpoint"], t["delay"]) for t in ours] == [("primary", int(delivered["__REALTIME_TIMESTAMP"]) - detected)]
     finally:
         hotline.stop()
 

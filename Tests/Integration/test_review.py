@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from conftest import CTL, pseudonym, unique
+from conftest import CTL, collect, export_entry, pseudonym, unique
 
 SUBJECT_A, SUBJECT_B, ACCOUNT = "310129-954F", "280286-1234", "FI21 1234 5600 0007 85"
 
@@ -58,20 +58,6 @@ def test_a_refused_peer_adds_no_row_to_the_report(daemons, journal):
                                        check=True).stdout)
     assert invented not in {row["terminal"] for row in report}
     assert sum(row["anomalies"].get("ipc.denied", 0) for row in report if row["terminal"] == "-") >= 1
-
-
-def export_entry(host, seconds, **fields):
-    """One entry in journal export format, as journald would have stored it on `host`."""
-    lines = [f"__REALTIME_TIMESTAMP={seconds * 1_000_000}", "__MONOTONIC_TIMESTAMP=1", "_BOOT_ID=0123456789abcdef0123456789abcdef",
-             f"_HOSTNAME={host}", "_SYSTEMD_UNIT=kioskguard.service", "_COMM=kioskguardd", "_UID=994",
-             "SYSLOG_IDENTIFIER=kioskguardd", "MESSAGE=kioskguard entry"]
-    return "\n".join(lines + [f"{k}={v}" for k, v in fields.items()]) + "\n\n"
-
-
-def collect(directory, host, entries):
-    directory.mkdir(exist_ok=True)
-    subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", str(directory / f"{host}.journal"), "-"],
-                   input="".join(entries), text=True, check=True, capture_output=True)
 
 
 def test_audit_finds_an_account_linked_to_two_people_on_two_hosts_months_apart(workdir):

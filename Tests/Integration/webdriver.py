@@ -25,7 +25,7 @@ def free_port():
 class Chromium:
     """chromedriver and one Chromium session, started with `arguments` and `environment`."""
 
-    def __init__(self, arguments, environment, log_path, timeout=15.0):
+    def __init__(self, arguments, environment, log_path, timeout=15.0, network_log=False):
         self.port = free_port()
         self.driver = subprocess.Popen(["chromedriver", f"--port={self.port}", f"--log-path={log_path}"], env=environment,
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -37,6 +37,10 @@ class Chromium:
             assert said[-1], f"chromedriver did not start: {said}"
         capabilities = {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium", "args": arguments, "excludeSwitches": ["disable-extensions", "enable-automation"]}}
+        if network_log:
+            # chromedriver then records the DevTools protocol's Network events (network_requests()).
+            capabilities["goog:loggingPrefs"] = {"performance": "ALL"}
+            capabilities["goog:chromeOptions"]["perfLoggingPrefs"] = {"enableNetwork": True, "enablePage": False}
         created = self._request("POST", "/session", {"capabilities": {"alwaysMatch": capabilities}})
         self.session = created["sessionId"]
         self.command("POST", "/timeouts", {"script": int(timeout * 1000), "pageLoad": int(timeout * 1000)})
@@ -89,6 +93,13 @@ class Chromium:
 
     def text(self):
         return self.script("return document.body ? document.body.innerText : ''")
+
+    def network_requests(self):
+        """The URLs of every request the browser began since the last call (DevTools'
+        Network.requestWillBeSent), from a session started with network_log=True."""
+        entries = self.command("POST", "/se/log", {"type": "performance"})
+        messages = [json.loads(entry["message"])["message"] for entry in entries]
+        return [m["params"]["request"]["url"] for m in messages if m["method"] == "Network.requestWillBeSent"]
 
     def screenshot(self, path):
         with open(path, "wb") as out:

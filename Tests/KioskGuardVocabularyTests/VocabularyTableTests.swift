@@ -29,6 +29,13 @@ import Testing
         roundTrips(StepDoneNote.self)
     }
 
+    @Test("the anomalies that start incidents are the handovers and the account rule, nothing else")
+    func leakKinds() {
+        #expect(Set(AnomalyKind.allCases.filter(\.mayExposePersonalData)) == [
+            .handoverCardSwap, .handoverSubjectMismatch, .handoverUnclosedSession, .stepOnInactiveSession, .accountMultipleSubjects,
+        ])
+    }
+
     @Test func typedReasonsSpellTheirReasonsString() {
         let records: [(RecordReason, String)] = WarnReason.allCases.map { (.warn($0), $0.rawValue) }
             + LockReason.allCases.map { (.lock($0), $0.rawValue) } + EndReason.allCases.map { (.end($0), $0.rawValue) }

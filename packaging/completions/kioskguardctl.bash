@@ -173,13 +173,13 @@ _kioskguardctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|terminals|sessions|show|lock|terminate|reload|alerts|pseudonym|history|report|audit|check-config|help)
+    status|terminals|sessions|show|lock|terminate|reload|alerts|pseudonym|history|report|audit|incident|check-config|help)
         # Offer subcommand argument completions
         "_kioskguardctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status terminals sessions show lock terminate reload alerts pseudonym history report audit check-config help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status terminals sessions show lock terminate reload alerts pseudonym history report audit incident check-config help' -- "${cur}"))
         ;;
     esac
 }
@@ -436,7 +436,7 @@ _kioskguardctl_report() {
         return
         ;;
     '--format')
-        __kioskguardctl_add_completions -W 'table'$'\n''json'$'\n''csv'
+        __kioskguardctl_add_completions -W 'table'$'\n''json'$'\n''csv'$'\n''html'
         return
         ;;
     esac
@@ -461,6 +461,37 @@ _kioskguardctl_audit() {
         return
         ;;
     '--until')
+        return
+        ;;
+    esac
+}
+
+_kioskguardctl_incident() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--file)
+    non_repeating_options=(--directory --since --until --format --as-of)
+    __kioskguardctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--directory')
+        return
+        ;;
+    '--file')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--format')
+        __kioskguardctl_add_completions -W 'markdown'$'\n''json'
+        return
+        ;;
+    '--as-of')
         return
         ;;
     esac

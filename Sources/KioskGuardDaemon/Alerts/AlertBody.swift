@@ -11,6 +11,14 @@ public struct Alert: Hashable, Sendable {
     public var detectedAt: WallInstant
     /// The CloudEvents structured-mode JSON body.
     public var body: [UInt8]
+
+    /// The `type` prefix of anomaly alerts; the anomaly kind follows it.
+    static let anomalyTypePrefix = "kioskguard.anomaly."
+
+    /// The anomaly this alert reports; nil for a test alert.
+    public var anomalyKind: AnomalyKind? {
+        type.hasPrefix(Self.anomalyTypePrefix) ? AnomalyKind(rawValue: String(type.dropFirst(Self.anomalyTypePrefix.count))) : nil
+    }
 }
 
 /// Where alerts come from: the host, and the fingerprint of the key their pseudonyms are made with.
@@ -35,14 +43,15 @@ public enum AlertBody {
 
     /// The alert for `anomaly`, detected at `origin`.
     public static func alert(for anomaly: Anomaly, from origin: AlertOrigin, id: String) -> Alert {
+        let type = Alert.anomalyTypePrefix + anomaly.kind.rawValue
         var data = AnomalyData(anomaly: anomaly, origin: origin)
-        var body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: origin.host, data: data)
+        var body = encode(id: id, type: type, time: anomaly.detectedAt, host: origin.host, data: data)
         while body.count > maxBodySize, !data.details.isEmpty {
             data.details.removeValue(forKey: data.details.keys.max()!)
             data.detailsTruncated = true
-            body = encode(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, time: anomaly.detectedAt, host: origin.host, data: data)
+            body = encode(id: id, type: type, time: anomaly.detectedAt, host: origin.host, data: data)
         }
-        return Alert(id: id, type: "kioskguard.anomaly." + anomaly.kind.rawValue, detectedAt: anomaly.detectedAt, body: body)
+        return Alert(id: id, type: type, detectedAt: anomaly.detectedAt, body: body)
     }
 
     /// A test alert an admin queues to prove the hotline path end to end.
@@ -114,36 +123,9 @@ struct AnomalyData: Encodable {
     }
 }
 
-/// RFC 3339 timestamps in UTC with millisecond precision.
-public enum RFC3339 {
-    /// `2026-11-27T02:49:27.123Z`.
-    public static func format(_ instant: WallInstant) -> String {
-        let seconds = instant.secondsSinceEpoch
-        let milliseconds = Int((instant.nanosecondsSinceEpoch - seconds * 1_000_000_000) / 1_000_000)
-        let (year, month, day) = civilDate(daysSinceEpoch: Int(seconds.floorDivided(by: 86_400)))
-        let secondOfDay = Int(seconds - seconds.floorDivided(by: 86_400) * 86_400)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let fraction = String(milliseconds + 1000).dropFirst()
-        return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(fraction)Z"
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-    static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-extension Int64 {
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+extension RFC3339 {
+    /// `2026-11-27T02:49:27.123Z`: an alert's `time`, to the millisecond.
+    static func format(_ instant: WallInstant) -> String {
+        format(nanosecondsSinceEpoch: instant.nanosecondsSinceEpoch, fractionDigits: 3)
     }
 }

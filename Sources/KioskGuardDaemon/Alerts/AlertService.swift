@@ -246,8 +246,13 @@ public final class AlertService: Sendable {
         guard !committed.isEmpty else { return }
         let workers = workers
         for alert in committed {
+            var fields: Logger.Metadata = [
+                JournalFields.alertID: .string(alert.id),
+                JournalFields.detectedAt: .string(RFC3339.format(nanosecondsSinceEpoch: alert.detectedAt.nanosecondsSinceEpoch, fractionDigits: 6)),
+            ]
+            fields[JournalFields.anomaly] = alert.anomalyKind.map { .string($0.rawValue) }
             audit.daemon(.alertQueued, "alert \(alert.id) (\(alert.type)) queued for \(workers.count) hotline endpoint(s)",
-                         level: .info, fields: [JournalFields.alertID: .string(alert.id)])
+                         level: .info, fields: fields)
         }
         for worker in workers { worker.wake.signal() }
         backlogCache.refresh()

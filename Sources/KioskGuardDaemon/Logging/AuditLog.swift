@@ -54,6 +54,7 @@ public struct AuditLog: Sendable {
                 JournalFields.event: .string(AuditEvent.anomaly.rawValue),
                 JournalFields.anomaly: .string(anomaly.kind.rawValue),
                 JournalFields.severity: .string(anomaly.severity.rawValue),
+                JournalFields.detectedAt: .string(RFC3339.format(nanosecondsSinceEpoch: anomaly.detectedAt.nanosecondsSinceEpoch, fractionDigits: 6)),
             ]
             metadata[JournalFields.terminal] = anomaly.terminal.map { .string($0) }
             metadata[JournalFields.session] = anomaly.session.map { .string($0.rawValue) }

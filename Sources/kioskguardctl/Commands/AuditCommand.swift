@@ -22,7 +22,7 @@ struct AuditCommand: ParsableCommand {
             Output.json(findings)
         } else {
             Output.table(["time", "rule", "hosts", "terminal", "session", "subject", "account", "other subjects"], findings.map {
-                [JournalOptions.localTime($0.time), $0.rule, $0.hosts.joined(separator: ","), $0.terminal ?? "-", $0.session ?? "-",
+                [ReviewText.localTime($0.time), $0.rule, $0.hosts.joined(separator: ","), $0.terminal ?? "-", $0.session ?? "-",
                  $0.subject ?? "-", $0.account ?? "-", $0.others.isEmpty ? "-" : $0.others.joined(separator: ",")]
             }, empty: "no findings")
         }

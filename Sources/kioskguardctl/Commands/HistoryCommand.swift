@@ -31,7 +31,7 @@ struct HistoryCommand: ParsableCommand {
                 Output.jsonLine(entry)
             } else {
                 let detail = [entry.state, entry.reason, entry.anomaly, entry.step].compactMap { $0 }.joined(separator: " ")
-                rows.append([JournalOptions.localTime(entry.time), entry.host, entry.terminal ?? "-", entry.session ?? "-", entry.event,
+                rows.append([ReviewText.localTime(entry.time), entry.host, entry.terminal ?? "-", entry.session ?? "-", entry.event,
                              detail.isEmpty ? "-" : detail, entry.subject ?? "-"])
             }
             return true

@@ -72,7 +72,7 @@ struct ShowCommand: ParsableCommand {
         }
         Output.table(["time", "event", "detail"], timeline.map { entry in
             let detail = [entry.state, entry.reason, entry.anomaly, entry.step, entry.account].compactMap { $0 }.joined(separator: " ")
-            return [JournalOptions.localTime(entry.time), entry.event, detail.isEmpty ? "-" : detail]
+            return [ReviewText.localTime(entry.time), entry.event, detail.isEmpty ? "-" : detail]
         }, empty: "no journal entries for this session")
     }
 }

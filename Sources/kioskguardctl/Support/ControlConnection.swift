@@ -77,5 +77,11 @@ struct ControlConnection {
 /// A refusal or failure: printed as one line, exit status 1.
 struct CLIFailure: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// 1 (refused or failed), or 2 when the journal a verb was given cannot be read: audit and
+    /// incident exit 1 for what they find, so not being able to look must not look like it.
+    let exitStatus: Int32
+    init(_ description: String, exitStatus: Int32 = 1) {
+        self.description = description
+        self.exitStatus = exitStatus
+    }
 }

@@ -63,7 +63,7 @@ struct JournalOptions: ParsableArguments {
         do {
             scan = try query.forEach(body)
         } catch let error as JournalReaderError {
-            throw CLIFailure(error.description)
+            throw CLIFailure(error.description, exitStatus: 2)
         }
         if scan.untrusted > 0 {
             printToStandardError("kioskguardctl: \(scan.untrusted) entries name kioskguardd but were not written by it (journald's _SYSTEMD_UNIT, _COMM and _UID say otherwise); they are left out. See them with: journalctl SYSLOG_IDENTIFIER=kioskguardd -o verbose")
@@ -74,14 +74,5 @@ struct JournalOptions: ParsableArguments {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec / 1000)
-    }
-
-    /// Local time of `microseconds`, `2026-11-27 10:00:05`.
-    static func localTime(_ microseconds: UInt64) -> String {
-        var seconds = time_t(microseconds / 1_000_000)
-        var broken = tm()
-        localtime_r(&seconds, &broken)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(broken.tm_year + 1900)-\(two(broken.tm_mon + 1))-\(two(broken.tm_mday)) \(two(broken.tm_hour)):\(two(broken.tm_min)):\(two(broken.tm_sec))"
     }
 }
