@@ -85,6 +85,15 @@ struct ConfigurationBuilder {
         daemon.controlSocket = try Self.absolutePath(&section, "control_socket") ?? daemon.controlSocket
         daemon.stateDirectory = try Self.absolutePath(&section, "state_directory") ?? daemon.stateDirectory
         daemon.pseudonymKeyFile = try Self.absolutePath(&section, "pseudonym_key_file") ?? daemon.pseudonymKeyFile
+        if let site = try section.string("site") {
+            // It is a label of every entry, alert and metric: one line, a name, no markup.
+            guard !site.isEmpty, site.utf8.count <= 128, site == site.trimmingWhitespace(),
+                  !site.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || "\"\\".unicodeScalars.contains($0) })
+            else {
+                throw section.error("site", "must be 1 to 128 bytes of text without control characters, quotes, backslashes or surrounding spaces")
+            }
+            daemon.site = site
+        }
         daemon.logTarget = try section.choice("log_target", of: LogTarget.self) ?? daemon.logTarget
         daemon.maxLineLength = Int(try section.integer("max_line_length", in: 256...1_048_576) ?? Int64(daemon.maxLineLength))
         daemon.helloTimeout = try section.duration("hello_timeout") ?? daemon.helloTimeout

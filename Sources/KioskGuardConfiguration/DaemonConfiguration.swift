@@ -41,6 +41,9 @@ public struct DaemonSettings: Sendable {
     public var controlSocket: String
     /// Where the outbox, persisted sessions and pseudonym index live (`state_directory`).
     public var stateDirectory: String
+    /// The office or municipality this host serves (`site`): `KIOSKGUARD_SITE` on every journal
+    /// entry and `data.site` in every alert, so a fleet's reviewers see patterns across offices.
+    public var site: String?
     /// The pseudonym key's file (`pseudonym_key_file`); nil means the `pseudonym-key` credential.
     public var pseudonymKeyFile: String?
     /// Where records go (`log_target`).

@@ -34,6 +34,10 @@ extension DailyReport {
         let hostList = hosts.sorted()
         page += "<p class=\"hosts\" data-hosts=\"\(hosts.count)\">Hosts (\(hosts.count)): \(HTML.escape(hostList.prefix(20).joined(separator: ", ")))"
         page += hostList.count > 20 ? " and \(hostList.count - 20) more</p>\n" : "</p>\n"
+        let siteList = sites.sorted()
+        page += "<p class=\"sites\" data-sites=\"\(sites.count)\">Sites (\(sites.count)): "
+        page += siteList.isEmpty ? "none named (<code>[daemon] site</code> is not set on these hosts)</p>\n"
+            : HTML.escape(siteList.prefix(20).joined(separator: ", ")) + (siteList.count > 20 ? " and \(siteList.count - 20) more</p>\n" : "</p>\n")
         page += """
             <table class="totals"><tr><th>sessions begun</th><th>sessions ended</th><th>forgotten logouts</th><th>anomalies</th>\
             <th>alerts delivered</th><th>alerts not delivered</th></tr>

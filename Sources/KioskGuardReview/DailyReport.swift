@@ -52,6 +52,8 @@ public struct DailyReport: Sendable {
     public private(set) var slowestDelivery: UInt64 = 0
     /// Every host seen.
     public private(set) var hosts: Set<String> = []
+    /// Every site seen (`[daemon] site` of the hosts that name one).
+    public private(set) var sites: Set<String> = []
     /// The first and last entry's time, microseconds since the epoch.
     public private(set) var period: ClosedRange<UInt64>?
     /// Entries read.
@@ -71,6 +73,7 @@ public struct DailyReport: Sendable {
     public mutating func add(_ entry: ReviewEntry) {
         entries += 1
         hosts.insert(entry.host)
+        if let site = entry.site { sites.insert(site) }
         period = period.map { min($0.lowerBound, entry.time)...max($0.upperBound, entry.time) } ?? entry.time...entry.time
         let day = CalendarDay(localTimeOf: entry.time)
         let terminal = Terminal(host: entry.host, terminal: entry.terminal ?? "-")

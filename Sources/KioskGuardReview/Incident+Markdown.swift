@@ -14,6 +14,7 @@ extension Incident {
         var text = "## Incident \(number): \(kinds.joined(separator: ", "))\n\n"
         text += "- First detection: \(ReviewText.localTime(firstDetection)) on \(cell(firstHost))\n"
         text += "- Hosts: \(hosts.map(cell).joined(separator: ", "))\n"
+        if !sites.isEmpty { text += "- Sites: \(sites.map(cell).joined(separator: ", "))\n" }
         text += "- Subjects affected: \(subjects.count) (\(subjects.map(cell).joined(separator: ", ")))\n"
         if !accounts.isEmpty { text += "- Accounts: \(accounts.map(cell).joined(separator: ", "))\n" }
         text += alertsQueued == 0
@@ -29,7 +30,8 @@ extension Incident {
         }
         text += "\n| time | host | terminal | what |\n|---|---|---|---|\n"
         for line in timeline {
-            text += "| \(ReviewText.localTime(line.time)) | \(cell(line.host)) | \(cell(line.terminal ?? "-")) | \(cell(line.sentence)) |\n"
+            let host = line.site.map { "\(line.host) (\($0))" } ?? line.host
+            text += "| \(ReviewText.localTime(line.time)) | \(cell(host)) | \(cell(line.terminal ?? "-")) | \(cell(line.sentence)) |\n"
         }
         if timelineOmitted > 0 { text += "\n\(timelineOmitted) later lines are left out: a narrower --since/--until shows them.\n" }
         return text

@@ -29,6 +29,8 @@ public struct Incident: Sendable, Encodable {
         public var step: Step
         /// The host it happened on.
         public var host: String
+        /// The host's site, when it names one.
+        public var site: String?
         /// The terminal, if any.
         public var terminal: String?
         /// The session, if any.
@@ -55,6 +57,8 @@ public struct Incident: Sendable, Encodable {
     public var firstHost: String
     /// Every host involved.
     public var hosts: [String]
+    /// Every site involved (of the hosts that name one).
+    public var sites: [String]
     /// The distinct subject pseudonyms affected.
     public var subjects: [String]
     /// The account pseudonyms involved.
@@ -71,7 +75,7 @@ public struct Incident: Sendable, Encodable {
     public var timelineOmitted: Int
 
     enum CodingKeys: String, CodingKey {
-        case number, kinds, hosts, subjects, accounts, deadlines, timeline
+        case number, kinds, hosts, sites, subjects, accounts, deadlines, timeline
         case firstDetection = "first_detection"
         case firstHost = "first_host"
         case subjectsAffected = "subjects_affected"
@@ -87,6 +91,7 @@ public struct Incident: Sendable, Encodable {
         try container.encode(firstDetection, forKey: .firstDetection)
         try container.encode(firstHost, forKey: .firstHost)
         try container.encode(hosts, forKey: .hosts)
+        try container.encode(sites, forKey: .sites)
         try container.encode(subjects.count, forKey: .subjectsAffected)
         try container.encode(subjects, forKey: .subjects)
         try container.encode(accounts, forKey: .accounts)
@@ -138,7 +143,7 @@ public struct IncidentFinder: Sendable {
         case .anomaly:
             guard let kind = entry.anomaly.flatMap(AnomalyKind.init(rawValue:)), kind.mayExposePersonalData else { return }
             let detectedAt = entry.detectedAt ?? entry.time
-            let line = Incident.TimelineEntry(time: detectedAt, step: .detected, host: entry.host, terminal: entry.terminal, session: entry.session,
+            let line = Incident.TimelineEntry(time: detectedAt, step: .detected, host: entry.host, site: entry.site, terminal: entry.terminal, session: entry.session,
                                               anomaly: kind.rawValue, subject: entry.subject, account: entry.account)
             detections.append(Detection(entry: line, subjects: ([entry.subject].compactMap { $0 } + entry.otherSubjects),
                                         key: AlertKey(host: entry.host, anomaly: kind.rawValue, detectedAt: detectedAt)))
@@ -146,11 +151,11 @@ public struct IncidentFinder: Sendable {
             guard let account = entry.account, let subject = entry.subject else { return }
             var list = registrations[account, default: []]
             guard !list.contains(where: { $0.subject == subject }) else { return }
-            list.append(Incident.TimelineEntry(time: entry.time, step: .registration, host: entry.host, terminal: entry.terminal,
+            list.append(Incident.TimelineEntry(time: entry.time, step: .registration, host: entry.host, site: entry.site, terminal: entry.terminal,
                                                session: entry.session, subject: subject, account: account))
             registrations[account] = list
             if list.count > 1 {
-                let line = Incident.TimelineEntry(time: entry.time, step: .foundByReview, host: entry.host, terminal: entry.terminal,
+                let line = Incident.TimelineEntry(time: entry.time, step: .foundByReview, host: entry.host, site: entry.site, terminal: entry.terminal,
                                                   session: entry.session, anomaly: AnomalyKind.accountMultipleSubjects.rawValue,
                                                   subject: subject, account: account)
                 detections.append(Detection(entry: line, subjects: list.compactMap(\.subject), key: nil))
@@ -163,7 +168,7 @@ public struct IncidentFinder: Sendable {
             guard let id = entry.alertID, let queued = queuedAlerts[id] else { return }
             var list = deliveries[queued.key, default: []]
             guard !list.contains(where: { $0.endpoint == entry.endpoint }) else { return }
-            list.append(Incident.TimelineEntry(time: entry.time, step: .alertDelivered, host: entry.host, anomaly: queued.key.anomaly,
+            list.append(Incident.TimelineEntry(time: entry.time, step: .alertDelivered, host: entry.host, site: entry.site, anomaly: queued.key.anomaly,
                                                endpoint: entry.endpoint, delay: entry.time > queued.key.detectedAt ? entry.time - queued.key.detectedAt : 0))
             deliveries[queued.key] = list
         default:
@@ -218,7 +223,7 @@ public struct IncidentFinder: Sendable {
             timeline.removeLast(omitted)
             return Incident(
                 number: 0, kinds: Array(Set(group.compactMap(\.entry.anomaly))).sorted(), firstDetection: first.time, firstHost: first.host,
-                hosts: Array(Set(timeline.map(\.host))).sorted(), subjects: subjects.sorted(), accounts: accounts.sorted(),
+                hosts: Array(Set(timeline.map(\.host))).sorted(), sites: Array(Set(timeline.compactMap(\.site))).sorted(), subjects: subjects.sorted(), accounts: accounts.sorted(),
                 alertsQueued: queued, alertsDelivered: delivered,
                 deadlines: ReportingClock(countedFrom: CalendarDay(localTimeOf: first.time), asOf: asOf).deadlines, timeline: timeline,
                 timelineOmitted: omitted)

@@ -54,6 +54,7 @@ public struct JournalQuery: Sendable {
                 severity: reader.field(JournalFields.severity), detectedAt: reader.field(JournalFields.detectedAt).flatMap(RFC3339.parse).flatMap { UInt64(exactly: $0 / 1000) },
                 alertID: reader.field(JournalFields.alertID), endpoint: reader.field(JournalFields.endpoint), message: reader.field("MESSAGE") ?? ""
             )
+            entry.site = reader.field(JournalFields.site)
             if event == AuditEvent.anomaly.rawValue {
                 entry.otherSubjects = Self.subjectDetails.flatMap { name in
                     reader.field(JournalFields.detailPrefix + name).map { $0.split(separator: ",").map { String($0).trimmingSpaces } } ?? []

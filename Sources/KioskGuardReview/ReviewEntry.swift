@@ -4,6 +4,8 @@ public struct ReviewEntry: Hashable, Sendable, Codable {
     public var time: UInt64
     /// The host that wrote it (`_HOSTNAME`).
     public var host: String
+    /// `KIOSKGUARD_SITE`: the office or municipality, when the host names one.
+    public var site: String?
     /// `KIOSKGUARD_EVENT`.
     public var event: String
     /// `KIOSKGUARD_TERMINAL`.

@@ -1,6 +1,8 @@
 /// The journal fields the daemon writes and the review verbs read (systemd/kioskguard.catalog), in
 /// one place so a test can prove journald accepts every one of them.
 public enum JournalFields {
+    /// The office or municipality of the host (`[daemon] site`), on every entry when set.
+    public static let site = "KIOSKGUARD_SITE"
     /// The event class (`AuditEvent`).
     public static let event = "KIOSKGUARD_EVENT"
     /// The terminal the entry is about.
@@ -53,7 +55,7 @@ public enum JournalFields {
 
     /// Every fixed field name above.
     public static let all = [
-        event, terminal, session, subject, account, reason, state, anomaly, severity, detectedAt, alertID, endpoint, attempt,
+        site, event, terminal, session, subject, account, reason, state, anomaly, severity, detectedAt, alertID, endpoint, attempt,
         httpStatus, peerUID, peerPID, adminUID, step, decision, lockAction, card, keyFingerprint, messageID,
     ]
 }

@@ -88,7 +88,8 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
         umask(0o077)
         let target = configuration.daemon.logTarget
         let useJournal = target == .journal || (target == .auto && JournalWriter.isJournalAvailable)
-        LoggingSystem.bootstrap { _ in useJournal ? JournalLogHandler() as any LogHandler : StderrLogHandler() as any LogHandler }
+        let site = configuration.daemon.site
+        LoggingSystem.bootstrap { _ in useJournal ? JournalLogHandler(site: site) as any LogHandler : StderrLogHandler() as any LogHandler }
         // Journal entries are written from their own thread; the last ones must be out before exit.
         defer { JournalQueue.shared.flush() }
         let logger = Logger(label: "kioskguardd")

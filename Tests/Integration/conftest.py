@@ -151,7 +151,7 @@ class Daemon:
         for terminal in terminals:
             lines += ["[[terminal]]"]
             lines += [f"{k} = {json.dumps(v)}" for k, v in terminal.items()]
-        self.config.write_text("\n".join(lines) + "\n" + extra)
+        self.config.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
         self.process = None
         self.notifications = []
 
@@ -262,12 +262,14 @@ def export_entry(host, seconds, **fields):
     return "\n".join(lines + [f"{k}={v}" for k, v in fields.items()]) + "\n\n"
 
 
-def collect(directory, host, entries):
+def collect(directory, host, entries, site=None):
     """Writes `entries` into `directory`/`host`.journal with systemd-journal-remote, as a fleet's
-    collector would have stored them."""
+    collector would have stored them; with `site`, each names it as a daemon with `[daemon] site` does."""
     directory.mkdir(exist_ok=True)
+    if site:
+        entries = [entry[:-1] + f"KIOSKGUARD_SITE={site}\n\n" for entry in entries]
     subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", str(directory / f"{host}.journal"), "-"],
-                   input="".join(entries), text=True, check=True, capture_output=True)
+                   input="".join(entries), text=True, check=True, capture_output=True, encoding="utf-8")
 
 
 @pytest.fixture

@@ -125,7 +125,7 @@ class Hotline:
                 pass
 
 
-def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=(), timeout="2s"):
+def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=(), timeout="2s", daemon=()):
     """A daemon whose alerts go to `hotline`, signed, retried fast; terminal `name` (and any of
     `more_terminals`) admits root."""
     secret = workdir / "hotline.secret"
@@ -137,7 +137,7 @@ def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, m
     if hotline.tls:
         extra += f'ca_file = "{hotline.cert}"\n'
     terminals = [{"name": terminal, "allowed_users": ["root"]} for terminal in (name, *more_terminals)]
-    return daemons(terminals, policy=policy, extra=extra)
+    return daemons(terminals, policy=policy, extra=extra, daemon=list(daemon))
 
 
 def card_swap(client, session, newcomer):

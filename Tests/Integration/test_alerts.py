@@ -11,6 +11,7 @@ from conftest import CTL, daemon_journal_export, key_fingerprint, pseudonym, uni
 from hotline import RAW_SUBJECT, SECRET, Hotline, alerting_daemon, card_swap
 
 HOSTNAME = socket.gethostname()
+SITE = "札幌市 北区役所"
 
 
 def rfc3339_microseconds(text):
@@ -24,7 +25,7 @@ def test_an_anomaly_arrives_as_a_signed_cloudevent(daemons, workdir, journal, tl
     hotline = Hotline(workdir, tls=tls).start()
     try:
         name = unique()
-        daemon = alerting_daemon(daemons, workdir, hotline, name).start()
+        daemon = alerting_daemon(daemons, workdir, hotline, name, daemon=[f'site = "{SITE}"']).start()
         card_swap(daemon.client(name), "s-1", "280286-1234")
         request = hotline.wait_for(lambda requests: requests)[0]
         assert request.headers["content-type"] == "application/cloudevents+json"
@@ -37,6 +38,7 @@ def test_an_anomaly_arrives_as_a_signed_cloudevent(daemons, workdir, journal, tl
         assert event["time"] == event["data"]["detected_at"]
         data = event["data"]
         assert data["anomaly"] == "handover.card-swap" and data["severity"] == "high" and data["host"] == HOSTNAME
+        assert data["site"] == SITE
         assert data["terminal"] == name and data["session"] == "s-1" and data["reason"] == "card-swap"
         assert data["subject"] == pseudonym(RAW_SUBJECT) and data["key_fingerprint"] == key_fingerprint()
         assert data["details"] == {"new_subject": pseudonym("280286-1234")}
@@ -48,6 +50,7 @@ def test_an_anomaly_arrives_as_a_signed_cloudevent(daemons, workdir, journal, tl
         # The anomaly entry and its alert's carry one detection time (the alert's `time`), so the
         # review joins them exactly: incident shows when the hotline had it.
         anomaly = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="handover.card-swap", KIOSKGUARD_TERMINAL=name)
+        assert anomaly["KIOSKGUARD_SITE"] == queued["KIOSKGUARD_SITE"] == delivered["KIOSKGUARD_SITE"] == SITE, "every entry names the site"
         assert queued["KIOSKGUARD_DETECTED_AT"] == anomaly["KIOSKGUARD_DETECTED_AT"] and queued["KIOSKGUARD_ANOMALY"] == "handover.card-swap"
         detected = rfc3339_microseconds(anomaly["KIOSKGUARD_DETECTED_AT"])
         assert rfc3339_microseconds(event["time"]) == detected // 1000 * 1000, "the alert says the same time, to the millisecond"
@@ -55,8 +58,9 @@ def test_an_anomaly_arrives_as_a_signed_cloudevent(daemons, workdir, journal, tl
                                capture_output=True, text=True)
         assert found.returncode == 1, found.stderr
         # Other tests' card swaps within 7 days are the same incident: find this detection's line.
-        timeline = next(i["timeline"] for i in json.loads(found.stdout)
-                        if any(t["step"] == "detected" and t["time"] == detected for t in i["timeline"]))
+        incident = next(i for i in json.loads(found.stdout) if any(t["step"] == "detected" and t["time"] == detected for t in i["timeline"]))
+        assert SITE in incident["sites"]
+        timeline = incident["timeline"]
         ours = [t for t in timeline if t["step"] == "alert-delivered" and t["time"] == int(delivered["__REALTIME_TIMESTAMP"])]
         assert [(t["endpoint"], t["delay"]) for t in ours] == [("primary", int(delivered["__REALTIME_TIMESTAMP"]) - detected)]
     finally:
@@ -259,3 +263,15 @@ def test_a_reload_adds_changes_and_removes_hotline_endpoints(daemons, workdir, j
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_reload_that_changes_the_site_says_it_needs_a_restart(daemons, journal):
+    """The site is written into every journal entry by the log handler set up at start: a reload
+    cannot change it, and says so instead of leaving entries and alerts with the old name."""
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"]}], daemon=['site = "Kita ward"']).start()
+    daemon.config.write_text(daemon.config.read_text().replace('site = "Kita ward"', 'site = "Minami ward"'))
+    reply = daemon.control("reload")
+    assert reply["ok"] and "a restart is needed for: site" in reply["result"]["message"], reply
+    reloaded = journal.wait_for(KIOSKGUARD_EVENT="config-reloaded", KIOSKGUARD_SITE="Kita ward")
+    assert "site" in reloaded["MESSAGE"]

@@ -137,6 +137,6 @@ def test_a_reload_that_changes_card_readers_says_they_need_a_restart(daemons):
     # The file ends inside the [[terminal]] table, so this line joins it.
     daemon.config.write_text(daemon.config.read_text() + 'card_reader = "Virtual PCD*"\n')
     reply = daemon.control("reload")
-    assert reply["ok"] and "card readers take effect after a restart" in reply["result"]["message"]
+    assert reply["ok"] and "a restart is needed for: card readers" in reply["result"]["message"]
     unchanged = daemon.control("reload")
     assert "after a restart" not in unchanged["result"]["message"]

@@ -69,7 +69,7 @@ def test_the_html_report_of_a_week_renders_offline_with_the_journals_figures(wor
     fleet = workdir / "fleet"
     entries, expected = scripted_week()
     for host, lines in entries.items():
-        collect(fleet, host, lines)
+        collect(fleet, host, lines, site={"kiosk-a": "Kita ward", "kiosk-b": "Minami ward"}[host])
     written = subprocess.run([str(CTL), "report", "--directory", str(fleet), "--format", "html"], capture_output=True, text=True,
                              env={**os.environ, "TZ": "Asia/Tokyo"})
     assert written.returncode == 0, written.stderr
@@ -79,6 +79,7 @@ def test_the_html_report_of_a_week_renders_offline_with_the_journals_figures(wor
     page.write_text(written.stdout)
     assert "<script" not in written.stdout and "http://" not in written.stdout.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "CANARY" not in written.stdout
+    assert 'data-sites="2">Sites (2): Kita ward, Minami ward</p>' in written.stdout
 
     browser = Chromium(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={workdir / 'profile'}",
                         "--window-size=1100,1400"], dict(os.environ), workdir / "chromedriver.log", network_log=True)

@@ -39,14 +39,14 @@ def write_fleet(fleet):
         export_entry("kiosk-a", june + 90, KIOSKGUARD_EVENT="alert-delivered", KIOSKGUARD_ALERT_ID="al-1", KIOSKGUARD_ENDPOINT="hotline"),
         export_entry("kiosk-a", august, KIOSKGUARD_EVENT="step-done", KIOSKGUARD_TERMINAL="counter-1", KIOSKGUARD_SESSION="s-1",
                      KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_A), KIOSKGUARD_ACCOUNT=pseudonym(ACCOUNT), KIOSKGUARD_STEP="bank-account"),
-    ])
+    ], site="北区")
     collect(fleet, "kiosk-b", [
         export_entry("kiosk-b", september - 5, KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="client.lost", KIOSKGUARD_SEVERITY="high",
                      KIOSKGUARD_TERMINAL="counter-7"),
         export_entry("kiosk-b", september, KIOSKGUARD_EVENT="step-done", KIOSKGUARD_TERMINAL="counter-7", KIOSKGUARD_SESSION="s-9",
                      KIOSKGUARD_SUBJECT=pseudonym(SUBJECT_B), KIOSKGUARD_ACCOUNT=pseudonym(ACCOUNT), KIOSKGUARD_STEP="bank-account"),
         "MESSAGE=not kioskguard at all\nSYSLOG_IDENTIFIER=cron\n__REALTIME_TIMESTAMP=1725200000000000\n_HOSTNAME=kiosk-b\n\n",
-    ])
+    ], site="南区")
     return june, august, september
 
 
@@ -59,7 +59,7 @@ def test_an_account_of_two_people_on_two_hosts_is_one_incident_with_its_reportin
     assert [i["kinds"] for i in incidents] == [["handover.card-swap"], ["account.multiple-subjects"]], "client.lost is no leak"
 
     swap, account = incidents
-    assert account["number"] == 2 and account["hosts"] == ["kiosk-a", "kiosk-b"]
+    assert account["number"] == 2 and account["hosts"] == ["kiosk-a", "kiosk-b"] and account["sites"] == ["北区", "南区"]
     # Detected when the second person registered (23:30 in Tokyo, already the 1st there, not in UTC).
     assert account["first_detection"] == september * 1_000_000 and account["first_host"] == "kiosk-b"
     assert account["subjects_affected"] == 2
@@ -85,7 +85,8 @@ def test_an_account_of_two_people_on_two_hosts_is_one_incident_with_its_reportin
     assert markdown.returncode == 1
     text = markdown.stdout
     assert "## Incident 2: account.multiple-subjects" in text and "| preliminary | promptly: about 3 days | 2024-09-04 | **overdue** by 1 day |" in text
-    assert "- First detection: 2024-09-01 23:30:00 on kiosk-b" in text
+    assert "- First detection: 2024-09-01 23:30:00 on kiosk-b" in text and "- Sites: 北区, 南区" in text
+    assert "| 2024-08-01 10:00:00 | kiosk-a (北区) | counter-1 |" in text
     assert "delivered to hotline hotline, 89.8 s after detection" in text
     for raw in (SUBJECT_A, SUBJECT_B, ACCOUNT, ACCOUNT.replace(" ", "")):
         assert raw not in text and raw not in found.stdout

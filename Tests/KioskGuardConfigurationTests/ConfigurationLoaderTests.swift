@@ -134,6 +134,10 @@ struct ConfigurationLoaderTests {
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\n[[terminal]]\nname = \"t\"\n", 6, "terminal.name", "defined twice"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"bad name\"\n", 4, "terminal.name", "needs a name"),
         ("[control]\nadmin_groups = []\n[daemon]\nmax_line_length = 10\n", 4, "daemon.max_line_length", "between"),
+        ("[control]\nadmin_groups = []\n[daemon]\nsite = \"\"\n", 4, "daemon.site", "1 to 128 bytes"),
+        ("[control]\nadmin_groups = []\n[daemon]\nsite = \"Kita ward\\n\"\n", 4, "daemon.site", "control characters"),
+        ("[control]\nadmin_groups = []\n[daemon]\nsite = \" Kita\"\n", 4, "daemon.site", "surrounding spaces"),
+        ("[control]\nadmin_groups = []\n[daemon]\nsite = \"\(String(repeating: "区", count: 43))\"\n", 4, "daemon.site", "1 to 128 bytes"),
         ("unknown = 1\n[control]\nadmin_groups = []\n", 1, "unknown", "unknown key"),
         ("[control]\nadmin_groups = []\nunknown = 1\n", 3, "control.unknown", "unknown key"),
         ("[control]\nadmin_groups = []\n[policy]\nidle_timeout = [1]\n", 4, "policy.idle_timeout", "found an array"),
@@ -147,6 +151,15 @@ struct ConfigurationLoaderTests {
     ])
     func errors(text: String, line: Int, key: String, message: String) throws {
         try ConfigurationFixture().expectError(in: text, line: line, key: key, message: message)
+    }
+
+    @Test("a site names the office, in any script")
+    func site() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("[daemon]\nsite = \"札幌市 北区役所\"\n[control]\nadmin_groups = []\n")
+        #expect(try fixture.load().daemon.site == "札幌市 北区役所")
+        try fixture.write("[control]\nadmin_groups = []\n")
+        #expect(try fixture.load().daemon.site == nil)
     }
 
     @Test("a card reader and its identity APDU are read per terminal, and make the engine watch it")

@@ -27,11 +27,14 @@ public struct AlertOrigin: Hashable, Sendable {
     public var host: String
     /// `Pseudonymizer.keyFingerprint` of the host's key.
     public var keyFingerprint: String
+    /// `[daemon] site`, when set.
+    public var site: String?
 
     /// An origin.
-    public init(host: String, keyFingerprint: String) {
+    public init(host: String, keyFingerprint: String, site: String? = nil) {
         self.host = host
         self.keyFingerprint = keyFingerprint
+        self.site = site
     }
 }
 
@@ -89,6 +92,7 @@ struct AnomalyData: Encodable {
     var anomaly: String
     var severity: String
     var host: String
+    var site: String?
     var keyFingerprint: String
     var terminal: String?
     var session: String?
@@ -103,6 +107,7 @@ struct AnomalyData: Encodable {
         self.anomaly = anomaly.kind.rawValue
         severity = anomaly.severity.rawValue
         host = origin.host
+        site = origin.site
         keyFingerprint = origin.keyFingerprint
         terminal = anomaly.terminal
         session = anomaly.session?.rawValue
@@ -116,7 +121,7 @@ struct AnomalyData: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case anomaly, severity, host, terminal, session, subject, account, reason, details
+        case anomaly, severity, host, site, terminal, session, subject, account, reason, details
         case detectedAt = "detected_at"
         case keyFingerprint = "key_fingerprint"
         case detailsTruncated = "details_truncated"

@@ -43,7 +43,7 @@ public final class AlertService: Sendable {
         backlogCache = BacklogCache(outbox: outbox, changed: backlogChanged)
         let retention = OutboxRetention(outbox: outbox, keep: configuration.alerts.retention, audit: audit)
         self.retention = retention
-        origin = AlertOrigin(host: Self.hostname(), keyFingerprint: keyFingerprint)
+        origin = AlertOrigin(host: Self.hostname(), keyFingerprint: keyFingerprint, site: configuration.daemon.site)
         (changes, changesContinuation) = AsyncStream.makeStream(of: DeliveryChange.self)
         inForce = Mutex((configuration.alerts, []))
         let workers = try prepareWorkers(for: configuration)

@@ -1,4 +1,5 @@
 public import Logging
+import KioskGuardVocabulary
 import Systemd
 
 /// A swift-log handler writing structured journal entries with `sd_journal_sendv`: the message,
@@ -14,10 +15,13 @@ public struct JournalLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     /// The `SYSLOG_IDENTIFIER` of every entry.
     public let identifier: String
+    /// Fields every entry carries (`KIOSKGUARD_SITE`), appended without merging metadata.
+    private let fixedFields: [(name: String, value: String)]
 
-    /// A handler for entries identified as `identifier`.
-    public init(identifier: String = "kioskguardd") {
+    /// A handler for entries identified as `identifier`, each naming `site` when there is one.
+    public init(identifier: String = "kioskguardd", site: String? = nil) {
         self.identifier = identifier
+        fixedFields = site.map { [(JournalFields.site, $0)] } ?? []
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -32,7 +36,7 @@ public struct JournalLogHandler: LogHandler {
         let fields: [(name: String, value: String)] = [
             ("MESSAGE", message), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", event.file), ("CODE_LINE", String(event.line)), ("CODE_FUNC", event.function),
-        ] + metadata
+        ] + fixedFields + metadata
         JournalQueue.shared.send(fields) {
             StderrLogHandler.write(priority: priority, message: message, fields: metadata)
         }

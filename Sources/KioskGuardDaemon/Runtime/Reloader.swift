@@ -46,7 +46,7 @@ final class Reloader {
                 let hotlines = alerts?.apply(workers, settings: new.alerts) ?? []
                 message = "configuration reloaded from \(new.sources.isEmpty ? "built-in defaults" : new.sources.joined(separator: ", "))"
                     + (hotlines.isEmpty ? "" : "; " + hotlines.joined(separator: ", "))
-                    + (waiting.isEmpty ? "" : "; changed \(waiting.map(\.rawValue).joined(separator: ", ")) take effect after a restart")
+                    + (waiting.isEmpty ? "" : "; a restart is needed for: \(waiting.map(\.rawValue).joined(separator: ", "))")
                 host.audit.daemon(.configReloaded, message, fields: [JournalFields.reason: "applied"])
                 outcome = .success(ActionResult(message: message))
             case .failure(let error):
@@ -67,6 +67,8 @@ enum RestartRequirement: String, CaseIterable {
     case controlSocket = "control_socket"
     case stateDirectory = "state_directory"
     case cardReaders = "card readers"
+    /// Written into every journal entry by the log handler set up at start.
+    case site
 
     /// What differs between `old` and `new` among the settings that need a restart.
     static func changes(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [RestartRequirement] {
@@ -78,6 +80,7 @@ enum RestartRequirement: String, CaseIterable {
         case .eventsSocket: configuration.daemon.eventsSocket
         case .controlSocket: configuration.daemon.controlSocket
         case .stateDirectory: configuration.daemon.stateDirectory
+        case .site: configuration.daemon.site
         case .cardReaders:
             configuration.terminals.compactMap { terminal in
                 terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentityAPDU ?? [])" }
