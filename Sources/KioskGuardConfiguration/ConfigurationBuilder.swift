@@ -9,6 +9,7 @@ struct ConfigurationBuilder {
     private var readGroups: (names: [String], reader: TableReader, key: String)?
     private var alerts = AlertSettings()
     private var hotlines: [HotlineEndpoint] = []
+    private var metrics = MetricsSettings()
     /// Terminals with their `[terminal.policy]`, applied over the final `[policy]` at the end.
     private var terminals: [(configuration: TerminalConfiguration, policy: TableReader?, reader: TableReader)] = []
     /// Sites with their table, whose `terminals` are checked once every terminal is known.
@@ -31,6 +32,7 @@ struct ConfigurationBuilder {
         do throws(ConfigurationError) { if var section = try file.table("policy") { try applyHostPolicy(&section) } } catch { errors.append(error) }
         do throws(ConfigurationError) { if var section = try file.table("control") { try applyControl(&section) } } catch { errors.append(error) }
         do throws(ConfigurationError) { if var section = try file.table("alerts") { try applyAlerts(&section) } } catch { errors.append(error) }
+        do throws(ConfigurationError) { if var section = try file.table("metrics") { try applyMetrics(&section) } } catch { errors.append(error) }
         for var section in tables("hotline", of: &file) {
             do throws(ConfigurationError) { hotlines.append(try Self.hotline(&section, existing: hotlines)) } catch { errors.append(error) }
         }
@@ -76,6 +78,23 @@ struct ConfigurationBuilder {
         alerts.retryCap = try section.duration("retry_cap") ?? alerts.retryCap
         if alerts.retryBase <= .zero || alerts.retryCap < alerts.retryBase {
             throw section.error("retry_cap", "retry_base must be positive and retry_cap at least retry_base")
+        }
+        try section.rejectUnknownKeys()
+    }
+
+    private mutating func applyMetrics(_ section: inout TableReader) throws(ConfigurationError) {
+        if let textfile = try Self.absolutePath(&section, "textfile") {
+            // node_exporter reads only *.prom; the daemon's temporary file must not end so.
+            guard textfile.hasSuffix(".prom"), textfile.split(separator: "/").last.map({ $0.count > 5 }) == true else {
+                throw section.error("textfile", "must name a file ending in .prom, as node_exporter's textfile collector reads no other")
+            }
+            metrics.textfile = textfile
+        }
+        if let interval = try section.duration("interval") {
+            guard interval >= .seconds(1) && interval <= .seconds(3600) else {
+                throw section.error("interval", "must be from 1s to 1h")
+            }
+            metrics.interval = interval
         }
         try section.rejectUnknownKeys()
     }
@@ -126,6 +145,14 @@ struct ConfigurationBuilder {
         endpoint.secretFile = try absolutePath(&section, "secret_file")
         endpoint.timeout = try section.duration("timeout") ?? endpoint.timeout
         endpoint.caFile = try absolutePath(&section, "ca_file")
+        endpoint.format = try section.choice("format", of: HotlineFormat.self) ?? endpoint.format
+        if let resolveAfter = try section.duration("resolve_after") {
+            guard endpoint.format == .alertmanager else {
+                throw section.error("resolve_after", "applies to format = \"alertmanager\" only")
+            }
+            guard resolveAfter >= .seconds(60) else { throw section.error("resolve_after", "must be at least 1min") }
+            endpoint.resolveAfter = resolveAfter
+        }
         try section.rejectUnknownKeys()
         return endpoint
     }
@@ -249,10 +276,12 @@ struct ConfigurationBuilder {
             first.furtherErrors = Array(errors.dropFirst())
             throw first
         }
-        return DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             daemon: daemon, policy: policy, hostRules: hostRules, control: ControlSettings(adminGroups: admin, readGroups: read),
             alerts: alerts, hotlines: hotlines, terminals: resolvedTerminals, sites: sites.map(\.site), sources: sources
         )
+        configuration.metrics = metrics
+        return configuration
     }
 
     /// Groups named in `[control]` must exist: a typo would otherwise lock admins out silently.

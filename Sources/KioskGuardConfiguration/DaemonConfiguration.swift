@@ -17,6 +17,8 @@ public struct DaemonConfiguration: Sendable {
     public var alerts: AlertSettings
     /// `[[hotline]]`: the incident hotline endpoints.
     public var hotlines: [HotlineEndpoint]
+    /// `[metrics]`: the Prometheus textfile.
+    public var metrics = MetricsSettings()
     /// `[[terminal]]`: the terminals kiosk apps may connect as.
     public var terminals: [TerminalConfiguration]
     /// `[[site]]`: the web portals browser kiosks guard.
@@ -111,18 +113,51 @@ public struct AlertSettings: Sendable {
     public var retryCap: Duration = .seconds(300)
 }
 
+/// `[metrics]`.
+public struct MetricsSettings: Hashable, Sendable {
+    /// The node_exporter textfile the metrics are written to (`textfile`, ending in `.prom`);
+    /// nil: none is written, and `kioskguardctl metrics` still shows them.
+    public var textfile: String?
+    /// The shortest time between two rewrites of the textfile (`interval`).
+    public var interval: Duration
+
+    /// Settings with the given textfile and interval (by default none, and 15 s).
+    public init(textfile: String? = nil, interval: Duration = .seconds(15)) {
+        self.textfile = textfile
+        self.interval = interval
+    }
+}
+
+/// How alerts are posted to a hotline endpoint.
+public enum HotlineFormat: String, Hashable, Sendable, CaseIterable {
+    /// One CloudEvents 1.0 structured JSON event per POST to the endpoint's url.
+    case cloudevents
+    /// One alert per POST to `{url}/api/v2/alerts` of an Alertmanager.
+    case alertmanager
+}
+
 /// One `[[hotline]]` endpoint.
 public struct HotlineEndpoint: Hashable, Sendable {
     /// A short name, used in records and `status` (`name`).
     public var name: String
-    /// Where alerts are POSTed (`url`, http or https).
+    /// Where alerts are POSTed (`url`, http or https); for Alertmanager, its base url.
     public var url: String
+    /// How alerts are posted (`format`).
+    public var format: HotlineFormat = .cloudevents
+    /// For Alertmanager: how long after its detection an alert resolves (`resolve_after`).
+    public var resolveAfter: Duration = .seconds(3600)
     /// The `whsec_…` secret's file (`secret_file`); nil means the `hotline-secret` credential.
     public var secretFile: String?
     /// How long one attempt may take, from connecting to the answer's last byte (`timeout`).
     public var timeout: Duration = .seconds(15)
     /// A CA bundle to trust instead of the system's (`ca_file`).
     public var caFile: String?
+
+    /// A CloudEvents endpoint `name` at `url`, with every other setting at its default.
+    public init(name: String, url: String) {
+        self.name = name
+        self.url = url
+    }
 }
 
 /// One `[[terminal]]`.

@@ -19,7 +19,7 @@ struct KioskGuardControlCommand: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, TerminalsCommand.self, SessionsCommand.self, ShowCommand.self, LockCommand.self,
             TerminateCommand.self, ReloadCommand.self, AlertsCommand.self, PseudonymCommand.self, HistoryCommand.self,
-            ReportCommand.self, AuditCommand.self, IncidentCommand.self, CheckConfigCommand.self,
+            MetricsCommand.self, ReportCommand.self, AuditCommand.self, IncidentCommand.self, CheckConfigCommand.self,
         ]
     )
 

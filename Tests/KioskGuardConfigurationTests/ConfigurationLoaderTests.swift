@@ -143,6 +143,14 @@ struct ConfigurationLoaderTests {
         ("[control]\nadmin_groups = []\n[policy]\nidle_timeout = [1]\n", 4, "policy.idle_timeout", "found an array"),
         ("[control]\nadmin_groups = 7\n", 2, "control.admin_groups", "array of strings"),
         ("[[hotline]]\nname = \"h\"\nurl = \"ftp://x\"\n", 3, "hotline.url", "http"),
+        ("[[hotline]]\nname = \"h\"\nurl = \"http://x\"\nformat = \"prometheus\"\n", 4, "hotline.format", "not one of cloudevents, alertmanager"),
+        ("[[hotline]]\nname = \"h\"\nurl = \"http://x\"\nresolve_after = \"2h\"\n", 4, "hotline.resolve_after", "alertmanager"),
+        ("[[hotline]]\nname = \"h\"\nurl = \"http://x\"\nformat = \"alertmanager\"\nresolve_after = \"30s\"\n", 5, "hotline.resolve_after", "at least 1min"),
+        ("[control]\nadmin_groups = []\n[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/kioskguard.txt\"\n", 4, "metrics.textfile", "ending in .prom"),
+        ("[control]\nadmin_groups = []\n[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/.prom\"\n", 4, "metrics.textfile", "ending in .prom"),
+        ("[control]\nadmin_groups = []\n[metrics]\ntextfile = \"kioskguard.prom\"\n", 4, "metrics.textfile", "absolute"),
+        ("[control]\nadmin_groups = []\n[metrics]\ninterval = \"0s\"\n", 4, "metrics.interval", "from 1s to 1h"),
+        ("[control]\nadmin_groups = []\n[metrics]\nport = 9100\n", 4, "metrics.port", "unknown key"),
         ("[control\n", 1, "", "expected"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"\"\n", 5, "terminal.card_reader", "name a reader"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_identity_apdu = \"00CA010000\"\n", 5, "terminal.card_identity_apdu", "needs card_reader"),
@@ -151,6 +159,33 @@ struct ConfigurationLoaderTests {
     ])
     func errors(text: String, line: Int, key: String, message: String) throws {
         try ConfigurationFixture().expectError(in: text, line: line, key: key, message: message)
+    }
+
+    @Test("[metrics] and an Alertmanager hotline are read, with their defaults")
+    func metricsAndAlertmanager() throws {
+        let fixture = try ConfigurationFixture()
+        try fixture.write("""
+            [control]
+            admin_groups = []
+            [metrics]
+            textfile = "/var/lib/prometheus/node-exporter/kioskguard.prom"
+            interval = "30s"
+            [[hotline]]
+            name = "am-1"
+            url = "http://127.0.0.1:9093/"
+            format = "alertmanager"
+            resolve_after = "2h"
+            [[hotline]]
+            name = "webhook"
+            url = "https://hotline.example/alerts"
+            """)
+        let configuration = try fixture.load()
+        #expect(configuration.metrics == MetricsSettings(textfile: "/var/lib/prometheus/node-exporter/kioskguard.prom", interval: .seconds(30)))
+        #expect(configuration.hotlines.map(\.format) == [.alertmanager, .cloudevents])
+        #expect(configuration.hotlines.map(\.resolveAfter) == [.seconds(7200), .seconds(3600)])
+        try fixture.write("[control]\nadmin_groups = []\n")
+        #expect(try fixture.load().metrics == MetricsSettings())
+        #expect(MetricsSettings().textfile == nil && MetricsSettings().interval == .seconds(15))
     }
 
     @Test("a site names the office, in any script")

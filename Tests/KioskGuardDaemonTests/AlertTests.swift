@@ -1,5 +1,6 @@
 import Foundation
 @testable import KioskGuardDaemon
+import KioskGuardConfiguration
 import KioskGuardCore
 import Testing
 
@@ -128,5 +129,49 @@ struct AlertTests {
         #expect(backlog["primary"]?.count == 2 && backlog["backup"]?.count == 3)
         try await outbox.prune(deliveredBefore: now + .seconds(1))
         #expect(try outbox.nextDelivery(for: "backup")?.alert.id == "a1", "alerts pending anywhere are never pruned")
+    }
+}
+
+@Suite("Alerts: the Alertmanager format")
+struct AlertmanagerFormatTests {
+    @Test("an anomaly becomes one Alertmanager alert: the contract's labels, pseudonyms in annotations, detection to detection + resolve_after")
+    func alertmanagerBody() throws {
+        let detected = WallInstant(nanosecondsSinceEpoch: 1_795_748_967_123_000_000)
+        let anomaly = Anomaly(kind: .handoverUnclosedSession, terminal: "counter-1", session: SessionID("s-1"), subject: Pseudonym(high: 1, low: 2),
+                              account: Pseudonym(high: 3, low: 4), reason: "a new session began while one was open", detectedAt: detected)
+        let alert = AlertBody.alert(for: anomaly, from: AlertOrigin(host: "kiosk-7", keyFingerprint: "k:0123456789abcdef", site: "Kita ward"), id: "a-1")
+        var endpoint = HotlineEndpoint(name: "am-1", url: "http://127.0.0.1:9093/")
+        endpoint.format = .alertmanager
+        endpoint.resolveAfter = .seconds(7200)
+        let payload = try #require(HotlinePayload(alert, for: endpoint))
+        #expect(payload.url == "http://127.0.0.1:9093/api/v2/alerts")
+        #expect(payload.contentType == "application/json")
+        #expect(payload.isDelivered(status: 200) && !payload.isDelivered(status: 202) && !payload.isDelivered(status: 500))
+        let alerts = try #require(JSONSerialization.jsonObject(with: Data(payload.body)) as? [[String: Any]])
+        #expect(alerts.count == 1)
+        #expect(alerts[0]["labels"] as? [String: String] == [
+            "alertname": "kioskguard_anomaly", "anomaly": "handover.unclosed-session", "severity": "high", "host": "kiosk-7",
+            "site": "Kita ward", "terminal": "counter-1", "alert_id": "a-1",
+        ])
+        let annotations = try #require(alerts[0]["annotations"] as? [String: String])
+        #expect(annotations["subject"] == Pseudonym(high: 1, low: 2).description)
+        #expect(annotations["account"] == Pseudonym(high: 3, low: 4).description)
+        #expect(annotations["session"] == "s-1")
+        #expect(annotations["summary"] == "handover.unclosed-session (high) on terminal counter-1 at kiosk-7, Kita ward: a new session began while one was open")
+        #expect(alerts[0]["startsAt"] as? String == "2026-11-27T03:09:27.123Z")
+        #expect(alerts[0]["endsAt"] as? String == "2026-11-27T05:09:27.123Z")
+    }
+
+    @Test("a webhook endpoint gets the queued CloudEvents body unchanged, any 2xx delivers it; a body the daemon did not write is no payload")
+    func cloudEventsPayload() throws {
+        let alert = AlertBody.test(from: AlertOrigin(host: "kiosk-7", keyFingerprint: "k:0123456789abcdef"), at: WallInstant(nanosecondsSinceEpoch: 0), id: "t-1")
+        let endpoint = HotlineEndpoint(name: "hotline", url: "https://hotline.example/in")
+        let payload = try #require(HotlinePayload(alert, for: endpoint))
+        #expect(payload.body == alert.body && payload.url == "https://hotline.example/in")
+        #expect(payload.isDelivered(status: 202))
+        var manager = endpoint
+        manager.format = .alertmanager
+        #expect(HotlinePayload(Alert(id: "x", type: "kioskguard.test", detectedAt: alert.detectedAt, body: Array("not json".utf8)), for: manager) == nil)
+        #expect(HotlinePayload.alertsURL(base: "http://am:9093") == "http://am:9093/api/v2/alerts")
     }
 }

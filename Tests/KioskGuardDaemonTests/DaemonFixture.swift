@@ -43,8 +43,10 @@ final class DaemonFixture {
         let log = log
         let audit = AuditLog(logger: Logger(label: "test") { _ in log })
         pool.start()
+        let metrics = DaemonMetrics(site: configuration.daemon.site, terminals: configuration.terminals.map(\.name))
         host = EngineHost(eventLoop: loop, configuration: configuration, clock: ManualClock(), audit: audit,
-                          state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit))
+                          state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit, metrics: metrics),
+                          metrics: metrics)
         gate = AccessGate(host: host, audit: audit)
         var limits = ProtocolLimits()
         limits.maxLineLength = 256

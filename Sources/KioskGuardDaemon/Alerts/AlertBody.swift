@@ -87,8 +87,8 @@ struct CloudEvent: Encodable {
     let data: AnomalyData
 }
 
-/// The `data` of an alert.
-struct AnomalyData: Encodable {
+/// The `data` of an alert; decoded again to post the alert in another format.
+struct AnomalyData: Codable {
     var anomaly: String
     var severity: String
     var host: String

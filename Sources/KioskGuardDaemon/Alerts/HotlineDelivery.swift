@@ -73,22 +73,26 @@ final class HotlineDelivery: Sendable {
     private func attempt(_ delivery: AlertOutbox.Delivery, using generator: inout SystemRandomNumberGenerator) async {
         let attemptNumber = delivery.attempts + 1
         let now = SystemClock().now().wall
-        var request = HTTPClientRequest(url: endpoint.url)
+        guard let payload = HotlinePayload(delivery.alert, for: endpoint) else {
+            // Only a body the daemon did not write could get here; it is kept and reported, never dropped.
+            return await failed(delivery, attempt: attemptNumber, ("the stored alert body cannot be read", nil, nil), using: &generator)
+        }
+        var request = HTTPClientRequest(url: payload.url)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/cloudevents+json")
+        request.headers.add(name: "Content-Type", value: payload.contentType)
         request.headers.add(name: "User-Agent", value: "kioskguardd/\(ControlService.version)")
         request.headers.add(name: "webhook-id", value: delivery.alert.id)
         let timestamp = now.secondsSinceEpoch
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
         if let signer {
-            request.headers.add(name: "webhook-signature", value: signer.signature(id: delivery.alert.id, timestamp: timestamp, body: delivery.alert.body))
+            request.headers.add(name: "webhook-signature", value: signer.signature(id: delivery.alert.id, timestamp: timestamp, body: payload.body))
         }
-        request.body = .bytes(ByteBuffer(bytes: delivery.alert.body))
+        request.body = .bytes(ByteBuffer(bytes: payload.body))
         let failure: (message: String, status: Int?, retryAfter: Duration?)
         do {
             let response = try await exchange(request)
             let status = Int(response.status.code)
-            if (200..<300).contains(status) {
+            if payload.isDelivered(status: status) {
                 do {
                     try await outbox.markDelivered(delivery.sequence, endpoint: endpoint.name, status: status, at: SystemClock().now().wall)
                 } catch {
@@ -107,6 +111,11 @@ final class HotlineDelivery: Sendable {
         } catch {
             failure = (Self.describe(error), nil, nil)
         }
+        await failed(delivery, attempt: attemptNumber, failure, using: &generator)
+    }
+
+    private func failed(_ delivery: AlertOutbox.Delivery, attempt attemptNumber: Int, _ failure: (message: String, status: Int?, retryAfter: Duration?),
+                        using generator: inout SystemRandomNumberGenerator) async {
         let delay = failure.retryAfter ?? policy.backoff(afterAttempts: attemptNumber, using: &generator)
         let nextAttempt = SystemClock().now().wall + delay
         do {

@@ -34,6 +34,9 @@ final class ControlService {
         switch request.verb {
         case .status: respond(codec.encode(.success(id: id, status(showingPaths: grant == .admin))))
         case .terminals: respond(codec.encode(.success(id: id, terminalRows())))
+        case .metrics:
+            host.metrics.update(metricsSnapshot())
+            respond(codec.encode(.success(id: id, MetricsResult(text: String(decoding: host.metrics.exposition(), as: UTF8.self)))))
         case .sessions: respond(codec.encode(.success(id: id, sessionRows())))
         case .show:
             if let row = sessionRows().first(where: { $0.session == request.target }) {
@@ -141,6 +144,13 @@ final class ControlService {
             sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds,
             keyFingerprint: pseudonymizer.keyFingerprint
         )
+    }
+
+    /// What the metrics' gauges show now.
+    func metricsSnapshot() -> MetricsSnapshot {
+        let status = status()
+        return MetricsSnapshot(terminalsConnected: status.terminalsConnected, sessionsOpen: status.sessions,
+                               alertsPending: status.alertsPending, oldestPendingSeconds: status.oldestPendingSeconds)
     }
 
     private func terminalRows() -> [TerminalRow] {

@@ -22,6 +22,8 @@ public final class EngineHost {
     let audit: AuditLog
     private let state: StateStore
     private let lockActions: LockActionRunner
+    /// Counts sessions and anomalies for Prometheus.
+    public let metrics: DaemonMetrics
     /// Called with each anomaly after it is recorded (the alert outbox subscribes here).
     public var anomalySink: ((Anomaly) -> Void)?
     /// Called when the summary `status` shows may have changed.
@@ -39,9 +41,10 @@ public final class EngineHost {
     /// A host for `configuration`'s terminals.
     public init(
         eventLoop: any EventLoop, configuration: DaemonConfiguration, clock: any MomentSource, audit: AuditLog, state: StateStore,
-        lockActions: LockActionRunner
+        lockActions: LockActionRunner, metrics: DaemonMetrics
     ) {
         self.eventLoop = eventLoop
+        self.metrics = metrics
         self.engine = SessionEngine(terminals: configuration.terminals.map(\.profile), rules: configuration.hostRules)
         self.configuration = configuration
         self.terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
@@ -170,6 +173,7 @@ public final class EngineHost {
         configurationGeneration += 1
         terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for terminal in configuration.terminals { engine.addTerminal(terminal.profile) }
+        metrics.declare(terminals: configuration.terminals.map(\.name))
         rearmTimer()
     }
 
@@ -211,8 +215,10 @@ public final class EngineHost {
             switch action {
             case .record(let record):
                 audit.record(record, peer: record.event == .terminalConnected ? engine.terminal(named: record.terminal).flatMap { peers[$0]?.credentials } : nil)
+                metrics.record(record)
             case .raise(let anomaly):
                 audit.anomaly(anomaly)
+                metrics.anomaly(anomaly)
                 anomalySink?(anomaly)
             case .persist, .forget, .linkAccount:
                 if case .linkAccount = action, let pruned = accountLinksPrunedAt, clock.now().monotonic - pruned >= .seconds(3600) {

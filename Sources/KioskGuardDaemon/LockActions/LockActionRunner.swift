@@ -11,11 +11,13 @@ import Systemd
 public struct LockActionRunner: Sendable {
     private let pool: NIOThreadPool
     private let audit: AuditLog
+    private let metrics: DaemonMetrics
 
-    /// A runner using `pool` for the blocking work.
-    public init(pool: NIOThreadPool, audit: AuditLog) {
+    /// A runner using `pool` for the blocking work, counting results in `metrics`.
+    public init(pool: NIOThreadPool, audit: AuditLog, metrics: DaemonMetrics) {
         self.pool = pool
         self.audit = audit
+        self.metrics = metrics
     }
 
     /// Runs `enforcement` in the background with the settings `terminal` has in the
@@ -28,11 +30,14 @@ public struct LockActionRunner: Sendable {
                 do {
                     let detail = try perform(action, enforcement, terminal: terminal, peerSession: peerSession)
                     record(action, enforcement, level: .notice, "\(enforcement.command.rawValue) by \(action.rawValue) succeeded: \(detail)")
+                    metrics.lockAction(action, .succeeded)
                     return
                 } catch {
                     record(action, enforcement, level: .error, "\(enforcement.command.rawValue) by \(action.rawValue) failed: \(error)")
+                    metrics.lockAction(action, .failed)
                 }
             }
+            metrics.lockAction(nil, .unenforced)
             record(nil, enforcement, level: .critical,
                    "no lock action could \(enforcement.command.rawValue) session \(enforcement.session) on \(enforcement.terminalName)")
         }

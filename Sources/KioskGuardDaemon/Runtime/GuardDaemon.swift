@@ -16,7 +16,7 @@ import Glibc
 /// (state restored, outbox opened, sockets held, SIGHUP trapped) and returns the services in
 /// dependency order, for a `ServiceGroup`, which starts them together and stops them in reverse:
 ///
-///     engine ← alert outbox ← hotline deliveries (one per endpoint) ← card readers
+///     engine ← alert outbox ← hotline deliveries (one per endpoint) ← metrics ← card readers
 ///            ← events socket ← control socket ← reload ← readiness
 ///
 /// So on SIGTERM systemd hears `STOPPING=1` first, then no new connection is accepted, the card
@@ -50,6 +50,7 @@ public enum GuardDaemon {
             var services: [any Service] = [EngineService(running: running, group: group, pools: [lookups, pool])]
             services.append(AlertOutboxService(alerts: parts.alerts))
             services.append(HotlineDeliveriesService(alerts: parts.alerts))
+            services.append(MetricsService(running: running, metrics: parts.metrics, pool: pool, logger: logger))
             if let watcher = parts.cardReaders { services.append(CardReaderService(watcher: watcher, pool: pool)) }
             services += servers.map { SocketServerService(channel: $0) } as [any Service]
             services.append(ReloadService(hangups: hangups, running: running))
@@ -68,6 +69,7 @@ public enum GuardDaemon {
         var running: NIOLoopBound<RunningDaemon>
         var alerts: AlertService
         var cardReaders: CardReaderWatcher?
+        var metrics: DaemonMetrics
     }
 
     /// Restores the state and wires the engine host to what it feeds: lock actions, the alert
@@ -82,9 +84,10 @@ public enum GuardDaemon {
         }
         let state = try StateStore(directory: configuration.daemon.stateDirectory)
         let pseudonymizer = try Secrets.pseudonymizer(configuration, environment: environment, audit: audit)
+        let metrics = DaemonMetrics(site: configuration.daemon.site, terminals: configuration.terminals.map(\.name))
         let host = EngineHost(
             eventLoop: loop, configuration: configuration, clock: SystemClock(), audit: audit, state: state,
-            lockActions: LockActionRunner(pool: pool, audit: audit)
+            lockActions: LockActionRunner(pool: pool, audit: audit, metrics: metrics), metrics: metrics
         )
         let control = ControlService(host: host, pseudonymizer: pseudonymizer)
         let reloader = Reloader(host: host, loader: loader, path: configurationPath, pool: pool)
@@ -110,7 +113,7 @@ public enum GuardDaemon {
         reloader.alerts = alerts
         host.anomalySink = { alerts.accept($0) }
         try host.restore()
-        return Parts(running: bound, alerts: alerts, cardReaders: cardReaders)
+        return Parts(running: bound, alerts: alerts, cardReaders: cardReaders, metrics: metrics)
     }
 
     /// Takes the sockets systemd passed (`activated`, by name: `events`, `control`) or binds the

@@ -124,6 +124,15 @@ public struct ActionResult: Hashable, Sendable, Codable {
     public init(message: String) { self.message = message }
 }
 
+/// The result of `metrics`.
+public struct MetricsResult: Hashable, Sendable, Codable {
+    /// The Prometheus text exposition format (0.0.4), every metric of contract section 11.
+    public var text: String
+
+    /// Creates a result.
+    public init(text: String) { self.text = text }
+}
+
 /// One row of `alerts`: one alert's delivery to one endpoint.
 public struct AlertRow: Hashable, Sendable, Codable {
     /// The alert's id (the CloudEvents id and `webhook-id`).

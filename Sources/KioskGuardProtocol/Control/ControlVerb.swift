@@ -10,6 +10,8 @@ public enum ControlVerb: String, Hashable, Sendable, CaseIterable, Codable {
     case show
     /// Pending and recent alerts (`pending` = only undelivered).
     case alerts
+    /// The Prometheus exposition text, as the metrics textfile would hold it now.
+    case metrics
     /// Lock a terminal's session (`target` = terminal or session).
     case lock
     /// End a session (`target` = session id).
@@ -26,7 +28,7 @@ public enum ControlVerb: String, Hashable, Sendable, CaseIterable, Codable {
     /// Whether members of `read_groups` may use the verb; the others need `admin_groups`.
     public var isReadOnly: Bool {
         switch self {
-        case .status, .terminals, .sessions, .show, .alerts: true
+        case .status, .terminals, .sessions, .show, .alerts, .metrics: true
         case .lock, .terminate, .alertsRetry, .alertsTest, .reload, .pseudonym: false
         }
     }
