@@ -82,6 +82,14 @@ SCENARIOS = [
         ("p50_ms", "ms", "", None),
         ("p99_ms", "ms", "", None),
     ]),
+    ("metrics on versus off, 1,000 terminals beginning and ending sessions, then sending activity",
+     ["metrics", "--terminals", "1000", "--cycles", "20", "--events", "2000", "--repeats", "3"], [
+        ("sessions_per_second_off", "sessions/s without [metrics]", "", None),
+        ("sessions_per_second_on", "sessions/s with a textfile every second", "", None),
+        ("sessions_ratio_on_off", "of the rate without metrics", "≥ 0.97", lambda v: v >= 0.97),
+        ("activity_ratio_on_off", "of the activity rate without metrics", "≥ 0.97", lambda v: v >= 0.97),
+        ("textfile_bytes", "B of textfile at the end", "", None),
+    ]),
     ("journal, 1,000 terminals beginning and ending sessions", ["journal", "--terminals", "1000", "--cycles", "20"], [
         ("entries_per_second", "entries/s", "", None),
         ("baseline_entries_per_second", "entries/s (C sd_journal_sendv loop)", "", None),

@@ -74,6 +74,10 @@ install -D -m 0644 examples/kioskguard_client.py "$docs/examples/kioskguard_clie
 date=$(git log -1 --format=%aD 2>/dev/null || date -R)
 printf 'kioskguard (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- kioskguard maintainers <maintainers@kioskguard.invalid>  %s\n' \
     "$version" "$version" "$date" | gzip -9n > "$docs/changelog.gz"
+# The fleet's shipped rules and route (docs/fleet.md), for the Prometheus and Alertmanager hosts.
+for file in prometheus/kioskguard.rules.yml prometheus/kioskguard.rules.test.yml alertmanager/kioskguard.yml; do
+    install -D -m 0644 "packaging/$file" "$stage/usr/share/kioskguard/$file"
+done
 install -D -m 0644 packaging/debian/lintian-overrides "$stage/usr/share/lintian/overrides/kioskguard"
 
 # Depends from what the binaries load, each library mapped to its package and installed version.

@@ -53,6 +53,13 @@ two journal entries per cycle. Reports entries written per second, against
 Benchmarks/baseline/journal_sendv.c, a C loop calling sd_journal_sendv with the same fields, in
 the same run. (journald's own rate limit may drop entries of both; this measures writing them.)
 
+metrics: the cost of [metrics] on the per-event path. N terminals each begin and end --cycles
+sessions (every line moves a counter) as fast as the daemon takes them, with log_target stderr
+(to /dev/null, so journald's cost does not hide the daemon's), once with no [metrics] and once
+writing a textfile every second, alternating, --repeats times each; the throughput scenario's
+activity lines (which move no counter) likewise. Reports the median sessions/s and events/s of
+each and the ratio on/off, and the textfile's size at the end.
+
 alerts: a local HTTP receiver stands in for the hotline; one terminal raises N card swaps at a
 steady rate; each alert's latency is its arrival at the receiver minus the moment the swapping
 card.inserted was sent (detection happens on receipt). Reports p50, p99 and max.
@@ -416,18 +423,23 @@ def startup(args, directory):
         refused.close()
 
 
+def begin_and_end_sessions(clients, cycles):
+    """Every client begins and ends `cycles` sessions as fast as the daemon takes them; the
+    seconds until every line was handled."""
+    batches = [b"".join(json.dumps({"type": "session.begin", "session": f"s{index}-{cycle}", "subject": "a"}).encode() + b"\n"
+                        + json.dumps({"type": "session.end", "session": f"s{index}-{cycle}"}).encode() + b"\n"
+                        for cycle in range(cycles)) for index in range(len(clients))]
+    started = time.monotonic()
+    for sock, batch in zip(clients, batches):
+        sock.sendall(batch)
+    ping_all(clients)
+    return time.monotonic() - started
+
+
 def journal(args, directory):
     daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, "journal")
     try:
-        clients = connect_all(directory, args.terminals)
-        batches = [b"".join(json.dumps({"type": "session.begin", "session": f"s{index}-{cycle}", "subject": "a"}).encode() + b"\n"
-                            + json.dumps({"type": "session.end", "session": f"s{index}-{cycle}"}).encode() + b"\n"
-                            for cycle in range(args.cycles)) for index in range(len(clients))]
-        started = time.monotonic()
-        for sock, batch in zip(clients, batches):
-            sock.sendall(batch)
-        ping_all(clients)
-        elapsed = time.monotonic() - started
+        elapsed = begin_and_end_sessions(connect_all(directory, args.terminals), args.cycles)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
@@ -441,10 +453,47 @@ def journal(args, directory):
             "ratio_to_baseline": round(daemon_rate / limit["entries_per_second"], 3)}
 
 
+def session_cycles(args, directory, extra):
+    """Sessions begun and ended per second over every terminal, with `extra` configuration."""
+    daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, "stderr", extra=extra)
+    try:
+        clients = connect_all(directory, args.terminals)
+        elapsed = begin_and_end_sessions(clients, args.cycles)
+        activity = drive_activity(args, directory, daemon.pid)["events_per_second"]
+        for sock in clients:
+            sock.close()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+    return args.terminals * args.cycles / elapsed, activity
+
+
+def metrics(args, directory):
+    runs = {"off": [], "on": []}
+    size = 0
+    for repeat in range(args.repeats):
+        for mode in ("off", "on"):
+            run_directory = directory / f"{mode}-{repeat}"
+            run_directory.mkdir()
+            textfile = run_directory / "kioskguard.prom"
+            extra = f'[metrics]\ntextfile = "{textfile}"\ninterval = "1s"\n' if mode == "on" else ""
+            runs[mode].append(session_cycles(args, run_directory, extra))
+            if mode == "on":
+                size = textfile.stat().st_size
+    median = lambda values: sorted(values)[len(values) // 2]
+    result = {"scenario": "metrics", "terminals": args.terminals, "cycles": args.cycles, "repeats": args.repeats, "textfile_bytes": size}
+    for mode in ("off", "on"):
+        result[f"sessions_per_second_{mode}"] = round(median([r[0] for r in runs[mode]]))
+        result[f"activity_events_per_second_{mode}"] = round(median([r[1] for r in runs[mode]]))
+    result["sessions_ratio_on_off"] = round(result["sessions_per_second_on"] / result["sessions_per_second_off"], 3)
+    result["activity_ratio_on_off"] = round(result["activity_events_per_second_on"] / result["activity_events_per_second_off"], 3)
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=["throughput", "lock-delay", "step-rtt", "memory", "idle", "startup", "journal", "card-removal",
-                                             "reader-removal", "alerts"])
+                                             "reader-removal", "alerts", "metrics"])
     parser.add_argument("--requests", type=int, default=100, help="step requests per terminal, one at a time (step-rtt)")
     parser.add_argument("--seconds", type=float, default=60.0, help="the idle scenario's window")
     parser.add_argument("--cycles", type=int, default=20, help="sessions begun and ended per terminal (journal)")
@@ -454,6 +503,7 @@ def main():
     parser.add_argument("--terminals", type=int, default=1000)
     parser.add_argument("--events", type=int, default=2000, help="activity lines per terminal")
     parser.add_argument("--sessions", type=int, default=10000)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each mode (metrics)")
     parser.add_argument("--log-target", choices=["journal", "stderr"], default="journal",
                         help="stderr goes to /dev/null: the daemon's own cost without journald's")
     parser.add_argument("--binary", type=Path, default=ROOT / ".build" / "release" / "kioskguardd")
@@ -463,7 +513,8 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with tempfile.TemporaryDirectory(prefix="kioskguard-load-") as directory:
         run = {"throughput": throughput, "lock-delay": lock_delay, "step-rtt": step_round_trip, "memory": memory, "idle": idle, "startup": startup,
-               "journal": journal, "card-removal": card_removal, "reader-removal": reader_removal, "alerts": alerts}[args.scenario]
+               "journal": journal, "card-removal": card_removal, "reader-removal": reader_removal, "alerts": alerts,
+               "metrics": metrics}[args.scenario]
         print(json.dumps(run(args, Path(directory))))
 
 

@@ -133,6 +133,40 @@ func outboxEnqueueRate(batch: Int) async throws -> Measurement {
     return Measurement(name: "outbox: durable enqueue, \(batch) alert(s) per commit", unit: "alerts/s", samples: samples)
 }
 
+/// The metrics' cost on the per-event path: one session begun and ended, counted.
+func metricsRecordCost() -> Measurement {
+    let metrics = DaemonMetrics(site: "bench", terminals: (0..<1_000).map { "t\($0)" })
+    let records = (0..<1_000).flatMap { index in
+        [AuditRecord(event: .sessionBegun, terminal: "t\(index)", session: SessionID("s")),
+         AuditRecord(event: .sessionEnded, terminal: "t\(index)", session: SessionID("s"), reason: .end(.logout))]
+    }
+    let rounds = 500
+    let samples = measure(operations: rounds * records.count) {
+        for _ in 0..<rounds { for record in records { metrics.record(record) } }
+    }
+    return Measurement(name: "metrics: a session record counted (1,000 terminals)", unit: "ns/record", samples: samples)
+}
+
+/// One textfile rewrite at 1,000 terminals that each had a session: the text rendered and renamed
+/// into place.
+func metricsRewriteCost() -> (Measurement, bytes: Int) {
+    let metrics = DaemonMetrics(site: "bench", terminals: (0..<1_000).map { "t\($0)" })
+    for index in 0..<1_000 {
+        metrics.record(AuditRecord(event: .sessionBegun, terminal: "t\(index)", session: SessionID("s")))
+        metrics.record(AuditRecord(event: .sessionEnded, terminal: "t\(index)", session: SessionID("s"), reason: .end(.abandoned)))
+    }
+    metrics.update(MetricsSnapshot(terminalsConnected: 1_000, sessionsOpen: ["active": 0, "warned": 0, "locked": 0],
+                                   alertsPending: ["primary": 0], oldestPendingSeconds: [:]))
+    let path = "/tmp/kioskguard-bench-\(getpid()).prom"
+    defer { unlink(path) }
+    let rewrites = 50
+    let samples = measure(operations: rewrites) {
+        for _ in 0..<rewrites { try? MetricsTextfile.write(metrics.exposition(), to: path) }
+    }
+    return (Measurement(name: "metrics: textfile rendered and renamed into place, 1,000 terminals", unit: "ns/rewrite", samples: samples),
+            metrics.exposition().count)
+}
+
 var rows: [Measurement] = []
 var notes: [String] = []
 for count in [1_000, 100_000] {
@@ -149,6 +183,10 @@ rows.append(decodeCost("step.request", #"{"type":"step.request","id":"r-17","ses
 rows.append(encodeCost())
 rows.append(try await outboxEnqueueRate(batch: 1))
 rows.append(try await outboxEnqueueRate(batch: 100))
+rows.append(metricsRecordCost())
+let (rewrite, textfileBytes) = metricsRewriteCost()
+rows.append(rewrite)
+notes.append("metrics textfile at 1,000 terminals: \(textfileBytes) bytes")
 
 print("| benchmark | min | median | max | unit |")
 print("|---|---|---|---|---|")

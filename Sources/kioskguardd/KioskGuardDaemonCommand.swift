@@ -129,7 +129,8 @@ struct KioskGuardDaemonCommand: AsyncParsableCommand {
             "events socket: \(configuration.daemon.eventsSocket)",
             "control socket: \(configuration.daemon.controlSocket)",
             "state directory: \(configuration.daemon.stateDirectory)",
-            "hotline endpoints: \(configuration.hotlines.isEmpty ? "none" : configuration.hotlines.map(\.name).joined(separator: ", "))",
+            "hotline endpoints: \(configuration.hotlines.isEmpty ? "none" : configuration.hotlines.map { "\($0.name) (\($0.format.rawValue))" }.joined(separator: ", "))",
+            "metrics textfile: \(configuration.metrics.textfile.map { "\($0), at most every \(configuration.metrics.interval)" } ?? "none")",
         ]
         for terminal in configuration.terminals {
             let who = (terminal.allowedUsers.map { "user \($0.name)" } + terminal.allowedGroups.map { "group \($0.name)" })

@@ -14,7 +14,7 @@ import pytest
 from conftest import CTL, DAEMON, ROOT, Daemon, read_line, unique
 
 SCHEMA = json.loads((ROOT / "docs" / "protocol.schema.json").read_text())
-LIVE_VERBS = {"status", "terminals", "sessions", "show", "lock", "terminate", "reload", "alerts", "pseudonym"}
+LIVE_VERBS = {"status", "terminals", "sessions", "show", "lock", "terminate", "reload", "alerts", "pseudonym", "metrics"}
 JOURNAL_VERBS = {"history", "report", "audit", "incident"}
 
 
@@ -159,7 +159,7 @@ def package_accounts():
 
 
 def test_the_operations_configuration_example_validates(workdir, package_accounts):
-    blocks = fenced_blocks(ROOT / "docs" / "operations.md", "toml") + fenced_blocks(ROOT / "docs" / "browser-kiosks.md", "toml")
+    blocks = [block for page in ("operations.md", "browser-kiosks.md", "fleet.md") for block in fenced_blocks(ROOT / "docs" / page, "toml")]
     # The example of kioskguard.toml(5), between .Bd -literal and .Ed.
     blocks += re.findall(r"^\.Bd -literal[^\n]*\n(.*?)^\.Ed$", (ROOT / "docs" / "man" / "kioskguard.toml.5").read_text(), re.S | re.M)
     assert len(blocks) >= 2

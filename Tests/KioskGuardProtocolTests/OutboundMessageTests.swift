@@ -119,8 +119,8 @@ struct ControlCodecTests {
         #expect(!refused.ok && refused.error?.code == .permissionDenied && refused.id == "2")
     }
 
-    @Test("read verbs are exactly the read-only ones of the contract")
+    @Test("read verbs are exactly the read-only ones of the contract (section 7, and section 11's metrics)")
     func readVerbs() {
-        #expect(Set(ControlVerb.allCases.filter(\.isReadOnly)) == [.status, .terminals, .sessions, .show, .alerts])
+        #expect(Set(ControlVerb.allCases.filter(\.isReadOnly)) == [.status, .terminals, .sessions, .show, .alerts, .metrics])
     }
 }

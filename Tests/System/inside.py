@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import pathlib
+import pwd
 import queue
 import random
 import select
@@ -374,6 +375,29 @@ allowed_users = ["root"]
         finally:
             backup.stop()
 
+    def metrics_textfile_under_the_sandbox():
+        # As prometheus-node-exporter leaves it: root's, 0755; installed after kioskguard.
+        directory = pathlib.Path("/var/lib/prometheus/node-exporter")
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o755)
+        run("systemd-tmpfiles", "--create", "kioskguard.conf")
+        dropin = pathlib.Path("/etc/kioskguard/kioskguard.toml.d/70-metrics.toml")
+        dropin.write_text(f'[metrics]\ntextfile = "{directory}/kioskguard.prom"\ninterval = "1s"\n')
+        # The sandbox mounts the directory writable when the service starts (docs/fleet.md).
+        run("systemctl", "restart", UNIT)
+        textfile = directory / "kioskguard.prom"
+        wait_until("the metrics textfile in node_exporter's directory", textfile.exists, wake=journal.read)
+        info = textfile.stat()
+        check(info.st_mode & 0o777 == 0o644 and pwd.getpwuid(info.st_uid).pw_name == "kioskguard",
+              f"the textfile is mode {info.st_mode & 0o777:o}, owner {info.st_uid}")
+        text = textfile.read_text()
+        check(f'kioskguard_sessions_begun_total{{terminal="{TERMINAL}"}} 0' in text, f"the textfile lacks the terminal: {text[:400]}")
+        names = lambda exposition: sorted({line.split("{")[0].split(" ")[0] for line in exposition.splitlines() if not line.startswith("#")})
+        check(names(text) == names(run("kioskguardctl", "metrics")), "the textfile and kioskguardctl metrics name different metrics")
+        check(sorted(p.name for p in directory.iterdir()) == ["kioskguard.prom"], "a temporary file was left beside the textfile")
+        dropin.unlink()
+        run("kioskguardctl", "reload")
+
     def idle_session_warned_locked_and_logind_locked():
         monitor = FollowedLines(["dbus-monitor", "--system",
                                  "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Session',member='Lock'"])
@@ -540,6 +564,7 @@ allowed_users = ["root"]
         ("a terminal and a hotline configured, start to READY timed", configure),
         ("an admin-group member uses kioskguardctl without root; others are refused", admins_without_root),
         ("an admin adds a hotline by reload, a test alert reaches it, and removes it", a_hotline_added_and_removed_by_reload),
+        ("the sandboxed daemon writes its metrics textfile into node_exporter's directory", metrics_textfile_under_the_sandbox),
         ("an idle session is warned, locked, and its logind session locked", idle_session_warned_locked_and_logind_locked),
         ("a card swap terminates the session and a signed alert reaches the hotline", card_swap_terminated_and_alerted),
         ("the journal holds structured, pseudonymous entries and the catalog", journal_is_structured_with_catalog),

@@ -173,13 +173,13 @@ _kioskguardctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|terminals|sessions|show|lock|terminate|reload|alerts|pseudonym|history|report|audit|incident|check-config|help)
+    status|terminals|sessions|show|lock|terminate|reload|alerts|pseudonym|history|metrics|report|audit|incident|check-config|help)
         # Offer subcommand argument completions
         "_kioskguardctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status terminals sessions show lock terminate reload alerts pseudonym history report audit incident check-config help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status terminals sessions show lock terminate reload alerts pseudonym history metrics report audit incident check-config help' -- "${cur}"))
         ;;
     esac
 }
@@ -409,6 +409,21 @@ _kioskguardctl_history() {
         return
         ;;
     '--subject')
+        return
+        ;;
+    esac
+}
+
+_kioskguardctl_metrics() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket)
+    __kioskguardctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
         return
         ;;
     esac

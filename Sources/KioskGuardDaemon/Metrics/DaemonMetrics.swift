@@ -166,4 +166,12 @@ public struct MetricsSnapshot: Equatable, Sendable {
     public var alertsPending: [String: Int]
     /// The oldest undelivered alert's age in seconds, by endpoint name.
     public var oldestPendingSeconds: [String: Int64]
+
+    /// A snapshot of these values.
+    public init(terminalsConnected: Int, sessionsOpen: [String: Int], alertsPending: [String: Int], oldestPendingSeconds: [String: Int64]) {
+        self.terminalsConnected = terminalsConnected
+        self.sessionsOpen = sessionsOpen
+        self.alertsPending = alertsPending
+        self.oldestPendingSeconds = oldestPendingSeconds
+    }
 }

@@ -5,10 +5,10 @@ import Glibc
 /// Writes node_exporter's textfile so that no reader ever sees half of it: the text goes to a
 /// temporary file beside it (a name node_exporter ignores, as it does not end in `.prom`),
 /// which is then renamed over it. Blocking: call it on a thread pool.
-enum MetricsTextfile {
+public enum MetricsTextfile {
     /// Replaces the file at `path` (ending in `.prom`) with `text`, mode 0644 so that
     /// node_exporter's user may read it.
-    static func write(_ text: [UInt8], to path: String) throws(MetricsTextfileError) {
+    public static func write(_ text: [UInt8], to path: String) throws(MetricsTextfileError) {
         let temporary = temporaryPath(for: path)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { throw MetricsTextfileError(path: temporary, operation: "open", errno: errno) }
@@ -40,10 +40,14 @@ enum MetricsTextfile {
 }
 
 /// A textfile that could not be written, with the operation and the system's reason.
-struct MetricsTextfileError: Error, Equatable, CustomStringConvertible {
-    var path: String
-    var operation: String
-    var errno: Int32
+public struct MetricsTextfileError: Error, Equatable, CustomStringConvertible {
+    /// The file the operation was on.
+    public var path: String
+    /// `open`, `chmod`, `write`, `close` or `rename`.
+    public var operation: String
+    /// The system's error number.
+    public var errno: Int32
 
-    var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+    /// The operation, the path and the system's reason.
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
 }

@@ -21,10 +21,11 @@ struct MetricsService: Service {
     func run() async throws {
         var writer = TextfileWriter()
         while true {
-            let (settings, snapshot) = try await running.eventLoop.submit { [running] in
-                (running.value.host.configuration.metrics, running.value.control.metricsSnapshot())
+            let (settings, snapshot) = try await running.eventLoop.submit { [running] () -> (MetricsSettings, MetricsSnapshot?) in
+                let settings = running.value.host.configuration.metrics
+                return (settings, settings.textfile == nil ? nil : running.value.control.metricsSnapshot())
             }.get()
-            if let path = settings.textfile {
+            if let path = settings.textfile, let snapshot {
                 metrics.update(snapshot)
                 let generation = metrics.generation
                 if writer.isDue(generation: generation, waiting: snapshot.alertsPending.values.contains { $0 > 0 }) {
