@@ -83,11 +83,13 @@ SCENARIOS = [
         ("p99_ms", "ms", "", None),
     ]),
     ("metrics on versus off, 1,000 terminals beginning and ending sessions, then sending activity",
-     ["metrics", "--terminals", "1000", "--cycles", "20", "--events", "2000", "--repeats", "3"], [
+     ["metrics", "--terminals", "1000", "--cycles", "100", "--events", "2000", "--repeats", "3"], [
         ("sessions_per_second_off", "sessions/s without [metrics]", "", None),
         ("sessions_per_second_on", "sessions/s with a textfile every second", "", None),
         ("sessions_ratio_on_off", "of the rate without metrics", "≥ 0.97", lambda v: v >= 0.97),
         ("activity_ratio_on_off", "of the activity rate without metrics", "≥ 0.97", lambda v: v >= 0.97),
+        ("cpu_per_session_ratio_on_off", "daemon CPU per session, on over off", "≤ 1.03", lambda v: v <= 1.03),
+        ("cpu_per_activity_event_ratio_on_off", "daemon CPU per activity event, on over off", "≤ 1.03", lambda v: v <= 1.03),
         ("textfile_bytes", "B of textfile at the end", "", None),
     ]),
     ("journal, 1,000 terminals beginning and ending sessions", ["journal", "--terminals", "1000", "--cycles", "20"], [

@@ -57,8 +57,9 @@ metrics: the cost of [metrics] on the per-event path. N terminals each begin and
 sessions (every line moves a counter) as fast as the daemon takes them, with log_target stderr
 (to /dev/null, so journald's cost does not hide the daemon's), once with no [metrics] and once
 writing a textfile every second, alternating, --repeats times each; the throughput scenario's
-activity lines (which move no counter) likewise. Reports the median sessions/s and events/s of
-each and the ratio on/off, and the textfile's size at the end.
+activity lines (which move no counter) likewise, on a fresh daemon. Reports the median
+sessions/s and events/s of each, the daemon's CPU time per session and per activity event (far
+steadier on a shared machine), the ratios on/off, and the textfile's size at the end.
 
 alerts: a local HTTP receiver stands in for the hotline; one terminal raises N card swaps at a
 steady rate; each alert's latency is its arrival at the receiver minus the moment the swapping
@@ -454,18 +455,27 @@ def journal(args, directory):
 
 
 def session_cycles(args, directory, extra):
-    """Sessions begun and ended per second over every terminal, with `extra` configuration."""
+    """Sessions begun and ended per second over every terminal, and then (a fresh daemon, the
+    same terminals) activity events per second, with `extra` configuration."""
     daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, "stderr", extra=extra)
     try:
         clients = connect_all(directory, args.terminals)
+        cpu_before, _ = proc_stats(daemon.pid)
         elapsed = begin_and_end_sessions(clients, args.cycles)
-        activity = drive_activity(args, directory, daemon.pid)["events_per_second"]
-        for sock in clients:
-            sock.close()
+        cpu_after, _ = proc_stats(daemon.pid)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
-    return args.terminals * args.cycles / elapsed, activity
+    sessions = args.terminals * args.cycles
+    (directory / "notify.sock").unlink()
+    daemon = start_daemon(directory, args.terminals, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, "stderr", extra=extra)
+    try:
+        activity = drive_activity(args, directory, daemon.pid)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait()
+    return (sessions / elapsed, activity["events_per_second"], (cpu_after - cpu_before) * 1e9 / sessions,
+            activity["server_cpu_ns_per_event"])
 
 
 def metrics(args, directory):
@@ -485,8 +495,12 @@ def metrics(args, directory):
     for mode in ("off", "on"):
         result[f"sessions_per_second_{mode}"] = round(median([r[0] for r in runs[mode]]))
         result[f"activity_events_per_second_{mode}"] = round(median([r[1] for r in runs[mode]]))
+        result[f"cpu_ns_per_session_{mode}"] = round(median([r[2] for r in runs[mode]]))
+        result[f"cpu_ns_per_activity_event_{mode}"] = round(median([r[3] for r in runs[mode]]))
     result["sessions_ratio_on_off"] = round(result["sessions_per_second_on"] / result["sessions_per_second_off"], 3)
     result["activity_ratio_on_off"] = round(result["activity_events_per_second_on"] / result["activity_events_per_second_off"], 3)
+    result["cpu_per_session_ratio_on_off"] = round(result["cpu_ns_per_session_on"] / result["cpu_ns_per_session_off"], 3)
+    result["cpu_per_activity_event_ratio_on_off"] = round(result["cpu_ns_per_activity_event_on"] / result["cpu_ns_per_activity_event_off"], 3)
     return result
 
 

@@ -72,6 +72,10 @@ class Program:
             self.process.terminate()
             self.process.wait(timeout=DEADLINE)
 
+    def kill(self):
+        self.process.kill()
+        self.process.wait(timeout=DEADLINE)
+
 
 def http_json(url):
     with urllib.request.urlopen(url, timeout=DEADLINE) as answer:
@@ -238,7 +242,7 @@ def test_a_replica_down_loses_nothing_and_its_deliveries_drain_when_it_returns(f
     fleet.start_alertmanager(0)
     fleet.start_alertmanager(1)
     daemon = fleet.add_host(SITES[0]).start()
-    fleet.alertmanagers[1].stop()
+    fleet.alertmanagers[1].kill()
     unclosed_session(daemon, "s")
     anomaly = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_TERMINAL=daemon.terminal)
     queued = journal.wait_for(KIOSKGUARD_EVENT="alert-queued", KIOSKGUARD_DETECTED_AT=anomaly["KIOSKGUARD_DETECTED_AT"])

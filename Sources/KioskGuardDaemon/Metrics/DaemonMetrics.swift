@@ -20,9 +20,11 @@ public final class DaemonMetrics: Sendable {
 
     /// A terminal's counters; the ended ones exist from its first session on, at 0, so that
     /// the first forgotten logout is an increase Prometheus can see.
-    private struct TerminalCounters: @unchecked Sendable {
-        var begun: Counter
+    private final class TerminalCounters: @unchecked Sendable {
+        let begun: Counter
         var ended: [EndReason: Counter] = [:]
+
+        init(begun: Counter) { self.begun = begun }
     }
 
     /// The gauges of the configured hotline endpoints and the values last set.
@@ -77,20 +79,17 @@ public final class DaemonMetrics: Sendable {
 
     /// Counts a record: sessions begun and ended. Other records move no counter.
     public func record(_ record: AuditRecord) {
+        let counter: Counter?
         switch record.event {
         case .sessionBegun:
-            terminals.withLock { terminals in
-                let terminal = counters(of: record.terminal, in: &terminals)
-                terminal.begun.increment()
-            }
+            counter = terminals.withLock { counters(of: record.terminal, in: &$0).begun }
         case .sessionEnded:
             guard case .end(let reason)? = record.reason else { return }
-            terminals.withLock { terminals in
-                counters(of: record.terminal, in: &terminals).ended[reason]?.increment()
-            }
+            counter = terminals.withLock { counters(of: record.terminal, in: &$0).ended[reason] }
         default:
             return
         }
+        counter?.increment()
         changed()
     }
 
@@ -137,13 +136,12 @@ public final class DaemonMetrics: Sendable {
     }
 
     private func counters(of terminal: String, in terminals: inout [String: TerminalCounters]) -> TerminalCounters {
-        var counters = terminals[terminal] ?? TerminalCounters(begun: registry.makeCounter(
+        if let existing = terminals[terminal], !existing.ended.isEmpty { return existing }
+        let counters = terminals[terminal] ?? TerminalCounters(begun: registry.makeCounter(
             descriptor: MetricName.sessionsBegun.descriptor, labels: site + [("terminal", terminal)]))
-        if counters.ended.isEmpty {
-            for reason in EndReason.allCases {
-                counters.ended[reason] = registry.makeCounter(
-                    descriptor: MetricName.sessionsEnded.descriptor, labels: site + [("terminal", terminal), ("reason", reason.rawValue)])
-            }
+        for reason in EndReason.allCases {
+            counters.ended[reason] = registry.makeCounter(
+                descriptor: MetricName.sessionsEnded.descriptor, labels: site + [("terminal", terminal), ("reason", reason.rawValue)])
         }
         terminals[terminal] = counters
         return counters
