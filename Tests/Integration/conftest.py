@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 from kioskguard_client import KioskGuardClient  # noqa: E402
 from hotline import Hotline  # noqa: E402
+from smartcard import Pcscd, free_port  # noqa: E402
 
 DAEMON = Path(os.environ.get("KIOSKGUARDD", ROOT / ".build" / "debug" / "kioskguardd"))
 CTL = Path(os.environ.get("KIOSKGUARDCTL", ROOT / ".build" / "debug" / "kioskguardctl"))
@@ -288,8 +289,9 @@ def daemon_journal_export(since):
 
 
 DIGIT_RUN = re.compile(rb"[0-9]{12,}")
-# Pseudonyms and alert ids are hex: a run of 12 digits can occur in them by chance.
-HEX_IDENTIFIERS = re.compile(rb"p:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Pseudonyms, key fingerprints and alert ids are hex: a run of 12 digits can occur in them by
+# chance (a random demo key's fingerprint k:c50012209180764e once did).
+HEX_IDENTIFIERS = re.compile(rb"p:[0-9a-f]{32}|k:[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def journal_fields(export: bytes):
@@ -389,6 +391,14 @@ def local_users():
         subprocess.run(["userdel", name], check=False)
     for group in groups_made:
         subprocess.run(["groupdel", group], check=False)
+
+
+@pytest.fixture
+def pcscd(workdir):
+    """pcscd with the virtual reader (smartcard.py), for tests whose daemon watches the reader."""
+    daemon = Pcscd(workdir, free_port()).start()
+    yield daemon
+    daemon.stop()
 
 
 @pytest.fixture

@@ -114,6 +114,11 @@ class Pcscd:
         self.process = None
 
 
+def watched_reader():
+    """A terminal's settings for the daemon to watch the virtual reader itself."""
+    return {"card_reader": f"{READER}*", "card_identity_apdu": IDENTITY_APDU.hex().upper()}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

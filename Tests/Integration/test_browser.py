@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DAEMON, ROOT, daemon_journal_export, site_table, unique
+from conftest import DAEMON, ROOT, daemon_journal_export, pseudonym, site_table, unique
+from smartcard import VirtualCard, watched_reader
 from webdriver import Chromium, WebDriverError, free_port
 
 EXTENSION = ROOT / "browser"
@@ -45,6 +46,8 @@ class Portal:
         self.origin = f"http://127.0.0.1:{self.port}"
         self.sessions = set()
         self.registered = []
+        self.pages = []  # (path, signed in) of every GET, in order
+        self.served = threading.Condition()
         portal = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -65,6 +68,9 @@ class Portal:
 
             def do_GET(self):
                 path = urllib.parse.urlsplit(self.path).path
+                with portal.served:
+                    portal.pages.append((path, self.signed_in()))
+                    portal.served.notify_all()
                 if path == "/login":
                     token = secrets.token_hex(8)
                     portal.sessions.add(token)
@@ -93,6 +99,14 @@ class Portal:
     def site(self, terminal):
         return site_table([self.origin], terminal)
 
+    def wait_for_page(self, path, after, timeout=15.0):
+        """The first GET of `path` among the pages served after the first `after`: (path, signed in)."""
+        def found():
+            return next((page for page in self.pages[after:] if page[0] == path), None)
+        with self.served:
+            assert self.served.wait_for(found, timeout), f"the portal never served {path}; it served {self.pages[after:]}"
+            return found()
+
     def close(self):
         self.server.shutdown()
 
@@ -109,9 +123,9 @@ def kiosk(workdir, portal, daemons):
     """The daemon with one terminal guarding the portal, and Chromium with the extension."""
     opened = []
 
-    def make(policy):
+    def make(policy, **terminal):
         name = unique()
-        daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"]}], policy=policy,
+        daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"], **terminal}], policy=policy,
                          extra=portal.site(name)).start()
         bridge = workdir / "kioskguard-bridge"
         bridge.symlink_to(DAEMON.resolve())
@@ -173,6 +187,35 @@ def test_an_idle_portal_is_warned_locked_so_that_nothing_reaches_it_then_wiped(k
     browser.switch_to(start)
     browser.go(f"{portal.origin}/home")
     assert "You are logged out." in browser.text()
+
+
+def test_a_second_persons_card_in_the_watched_reader_ends_the_portal_session_and_wipes_it(kiosk, portal, journal, pcscd):
+    card = VirtualCard(pcscd.port, "CARD-A")
+    name, daemon, browser = kiosk({}, **watched_reader())
+    journal.wait_for(KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="present")
+    sign_in(browser, journal, portal, name)
+    begun = journal.wait_for(KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL=name)
+    assert begun["KIOSKGUARD_SUBJECT"] == pseudonym("CARD-A"), "the portal's session is the card holder's"
+    browser.go(f"{portal.origin}/account")
+    [portal_tab] = browser.windows()
+    card.remove()
+    browser.wait_script(WAIT_FOR_OVERLAY, "lock")
+    assert journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=name)["KIOSKGUARD_REASON"] == "card-removed"
+    served = len(portal.pages)
+    other = VirtualCard(pcscd.port, "CARD-B")
+    swap = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="handover.card-swap", KIOSKGUARD_TERMINAL=name)
+    assert swap["KIOSKGUARD_SUBJECT"] == pseudonym("CARD-A")
+    ended = journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=name)
+    assert ended["KIOSKGUARD_REASON"] == "card-swap", ended
+    # The extension removed the portal's cookies before it opened the start page: that page's
+    # request carries none, and the next person meets a logged-out portal.
+    assert portal.wait_for_page("/", after=served) == ("/", False)
+    [start] = [handle for handle in browser.windows() if handle != portal_tab]
+    browser.switch_to(start)
+    browser.go(f"{portal.origin}/account")
+    assert "You are logged out." in browser.text()
+    assert portal.registered == []
+    other.remove()
 
 
 def test_a_sensitive_submit_with_stale_authentication_never_reaches_the_portal(kiosk, portal, journal):

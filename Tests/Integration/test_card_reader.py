@@ -1,23 +1,13 @@
 """The daemon's own watch of a PC/SC reader: real pcscd, the vpcd virtual reader and virtual
 cards (smartcard.py). The reader outranks the kiosk app's card events."""
-import pytest
-
 from conftest import pseudonym, unique
-from smartcard import IDENTITY_APDU, Pcscd, VirtualCard, free_port
+from smartcard import VirtualCard, watched_reader
 
 SUBJECT = "310129-954F"
 
 
-@pytest.fixture
-def pcscd(workdir):
-    daemon = Pcscd(workdir, free_port()).start()
-    yield daemon
-    daemon.stop()
-
-
 def watched(name):
-    return {"name": name, "allowed_users": ["root"], "lock_actions": ["client"],
-            "card_reader": "Virtual PCD*", "card_identity_apdu": IDENTITY_APDU.hex().upper()}
+    return {"name": name, "allowed_users": ["root"], "lock_actions": ["client"], **watched_reader()}
 
 
 def start_with_card(daemons, journal, pcscd, serial="CARD-A"):
