@@ -7,8 +7,9 @@ import ServiceLifecycle
 /// Keeps node_exporter's textfile (`[metrics] textfile`) current: at most every `interval`,
 /// and only when a metric moved, an alert is waiting (its age grows), or the file is
 /// `heartbeat` old, so that Prometheus can tell a stopped guard from an idle one by the file's
-/// age. It renders on the engine's loop and writes on the thread pool. The settings in force are
-/// read at every turn, so a reload reaches them. At graceful shutdown it writes a last time.
+/// age. It takes the gauges' snapshot on the engine's loop, and renders and writes on the thread
+/// pool. The settings in force are read at every turn, so a reload reaches them. At graceful
+/// shutdown it writes a last time.
 struct MetricsService: Service {
     let running: NIOLoopBound<RunningDaemon>
     let metrics: DaemonMetrics
