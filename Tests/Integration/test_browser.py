@@ -1,114 +1,22 @@
 """Browser kiosks end to end (contract section 9): a real headless Chromium with the kioskguard
 extension loaded and the bridge's host manifest in place, a small portal served here (sign-in
 with a session cookie, a page to register a bank account, logout), against the real daemon."""
-import base64
-import hashlib
-import http.server
-import json
 import os
-import secrets
 import signal
 import subprocess
-import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from conftest import DAEMON, ROOT, daemon_journal_export, pseudonym, site_table, unique
+from browser_kiosk import WAIT_FOR_OVERLAY, Portal, launch_chromium
+from conftest import DAEMON, daemon_journal_export, pseudonym, unique
 from smartcard import VirtualCard, watched_reader
-from webdriver import Chromium, WebDriverError, free_port
+from webdriver import WebDriverError
 
-EXTENSION = ROOT / "browser"
-# Chromium's id of an extension with a "key": the first 128 bits of the key's SHA-256, as a-p.
-EXTENSION_ID = "".join(chr(ord("a") + int(digit, 16)) for digit in
-                       hashlib.sha256(base64.b64decode(json.loads((EXTENSION / "manifest.json").read_text())["key"])).hexdigest()[:32])
 # Where the overlays' screenshots go for docs/browser-kiosks.md, when asked for.
 SCREENSHOTS = os.environ.get("KIOSKGUARD_SCREENSHOTS")
 CANARIES = ["310129-954F", "FI2112345600000785", "Yamada Hanako"]
-
-WAIT_FOR_OVERLAY = """
-const [kind, done] = arguments;
-const html = document.documentElement;
-const check = () => (kind === null ? !html.hasAttribute('data-kioskguard') : html.getAttribute('data-kioskguard') === kind);
-if (check()) return done(true);
-new MutationObserver((_, observer) => { if (check()) { observer.disconnect(); done(true); } })
-    .observe(html, {attributes: true, attributeFilter: ['data-kioskguard']});
-"""
-
-
-class Portal:
-    """A web portal that knows nothing of kioskguard: a cookie session, an account form, logout."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.sessions = set()
-        self.registered = []
-        self.pages = []  # (path, signed in) of every GET, in order
-        self.served = threading.Condition()
-        portal = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *arguments):
-                pass
-
-            def signed_in(self):
-                cookies = dict(part.strip().split("=", 1) for part in (self.headers.get("Cookie") or "").split(";") if "=" in part)
-                return cookies.get("portal") in portal.sessions
-
-            def page(self, body, status=200, headers=()):
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(f"<!doctype html><html><body>{body}</body></html>".encode())
-
-            def do_GET(self):
-                path = urllib.parse.urlsplit(self.path).path
-                with portal.served:
-                    portal.pages.append((path, self.signed_in()))
-                    portal.served.notify_all()
-                if path == "/login":
-                    token = secrets.token_hex(8)
-                    portal.sessions.add(token)
-                    return self.page("", 302, [("Set-Cookie", f"portal={token}; Path=/"), ("Location", "/home")])
-                if path == "/logout":
-                    return self.page("<p>You are logged out.</p>", 200, [("Set-Cookie", "portal=; Path=/; Max-Age=0")])
-                if not self.signed_in():
-                    return self.page('<p>You are logged out.</p><a id="login" href="/login">Sign in</a>')
-                if path == "/account":
-                    return self.page('<form id="account" method="post" action="/account">'
-                                     '<input name="holder" id="holder"><input name="account" id="number">'
-                                     '<button id="register" type="submit">Register</button></form>'
-                                     # The portal's own script: what input reaches the page.
-                                     "<script>for (const type of ['keydown', 'click']) window.addEventListener(type,"
-                                     " (event) => { document.title = type + ':' + (event.key || ''); });</script>")
-                return self.page('<p>Welcome, you are signed in.</p><a href="/account">Register a bank account</a>')
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                portal.registered.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
-                self.page("<p>Registered.</p>")
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def site(self, terminal):
-        return site_table([self.origin], terminal)
-
-    def wait_for_page(self, path, after, timeout=15.0):
-        """The first GET of `path` among the pages served after the first `after`: (path, signed in)."""
-        def found():
-            return next((page for page in self.pages[after:] if page[0] == path), None)
-        with self.served:
-            assert self.served.wait_for(found, timeout), f"the portal never served {path}; it served {self.pages[after:]}"
-            return found()
-
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture
@@ -127,16 +35,7 @@ def kiosk(workdir, portal, daemons):
         name = unique()
         daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"], **terminal}], policy=policy,
                          extra=portal.site(name)).start()
-        bridge = workdir / "kioskguard-bridge"
-        bridge.symlink_to(DAEMON.resolve())
-        profile = workdir / "chromium-profile"
-        (profile / "NativeMessagingHosts").mkdir(parents=True)
-        manifest = subprocess.run([str(bridge), "--print-manifest", "chromium", "--extension-id", EXTENSION_ID],
-                                  capture_output=True, text=True, check=True).stdout
-        (profile / "NativeMessagingHosts" / "kioskguard.bridge.json").write_text(manifest)
-        browser = Chromium(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
-                            f"--load-extension={EXTENSION}", "--window-size=1024,768"],
-                           dict(os.environ, KIOSKGUARD_EVENTS_SOCKET=str(daemon.events)), workdir / "chromedriver.log")
+        browser = launch_chromium(workdir, DAEMON, daemon.events)
         opened.append(browser)
         return name, daemon, browser
 

@@ -73,6 +73,19 @@ struct MetricsTests {
         #expect(!moved(), "records that count nothing are no change")
     }
 
+    @Test("a terminal's label escapes quote, backslash and line feed; each counter family has one header however many terminals")
+    func sessionCounterText() {
+        let metrics = DaemonMetrics(site: nil, terminals: ["a\"b\\c\nd", "counter-2"])
+        metrics.record(AuditRecord(event: .sessionBegun, terminal: "counter-2", session: SessionID("s-1")))
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        #expect(text.contains(#"kioskguard_sessions_begun_total{terminal="a\"b\\c\nd"} 0"#))
+        #expect(text.contains(#"kioskguard_sessions_ended_total{terminal="counter-2",reason="abandoned"} 0"#))
+        for name in [MetricName.sessionsBegun, .sessionsEnded, .anomalies] {
+            #expect(text.components(separatedBy: "# TYPE \(name.rawValue) counter\n").count == 2, "\(name.rawValue)")
+            #expect(text.components(separatedBy: "# HELP \(name.rawValue) ").count == 2, "\(name.rawValue)")
+        }
+    }
+
     @Test("gauges follow the snapshot; an endpoint that is gone loses its series; an equal snapshot is no change")
     func gauges() {
         let metrics = DaemonMetrics(site: nil, terminals: [])

@@ -20,6 +20,12 @@ fail() { echo "system test FAILED at step '$1': $2" >&2; exit 1; }
 
 rm -rf "$work"
 mkdir -p "$work/results"
+
+# kioskguardd (the bridge is a link to it) and kioskguardctl each carry the static Swift
+# runtime; a package over 16 MiB would mean a third copy crept in.
+size=$(stat -c %s "$deb")
+echo "system test: $(basename "$deb") is $((size / 1024)) KiB"
+[ "$size" -le $((16 * 1024 * 1024)) ] || fail "package size" "$((size / 1024)) KiB, over the 16 MiB budget"
 echo "system test: debootstrap of Debian 12 (minbase, systemd, dbus, polkitd, python3, pcscd with vpcd, journal-remote) ..."
 debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,libpam-systemd,polkitd,python3,pcscd,vsmartcard-vpcd,python3-virtualsmartcard,python3-pycryptodome,systemd-journal-remote \
     bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||

@@ -3,29 +3,21 @@ import KioskGuardProtocol
 import Prometheus
 import Synchronization
 
-/// The daemon's metrics (contract section 11) in a Prometheus registry. Counters move on the
-/// paths that produce records (an atomic add, and a dictionary lookup per terminal); gauges are
+/// The daemon's metrics (contract section 11): a Prometheus registry, and the per-terminal
+/// session counters beside it. Counters move on the paths that produce records (an atomic add,
+/// or a dictionary update per terminal under a lock); gauges are
 /// set from a status snapshot just before the text is rendered. Every move counts as a change,
 /// so the textfile is rewritten only when there is something new to say.
 public final class DaemonMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let site: [(String, String)]
     private let changes = Atomic<UInt64>(0)
-    private let terminals = Mutex<[String: TerminalCounters]>([:])
+    private let sessions = Mutex(SessionCounters())
     private let anomalies: [AnomalyKind: Counter]
     private let lockActions: [String: Counter]
     private let terminalsConnected: Gauge
     private let sessionsOpen: [SessionState: Gauge]
     private let endpoints = Mutex<EndpointGauges>(EndpointGauges())
-
-    /// A terminal's counters; the ended ones exist from its first session on, at 0, so that
-    /// the first forgotten logout is an increase Prometheus can see.
-    private final class TerminalCounters: @unchecked Sendable {
-        let begun: Counter
-        var ended: [EndReason: Counter] = [:]
-
-        init(begun: Counter) { self.begun = begun }
-    }
 
     /// The gauges of the configured hotline endpoints and the values last set.
     private struct EndpointGauges: @unchecked Sendable {
@@ -68,28 +60,23 @@ public final class DaemonMetrics: Sendable {
     /// Makes the begun counter of every terminal in `names` that has none yet (a reload may add
     /// terminals; a removed terminal's counters stay, as counters do).
     public func declare(terminals names: [String]) {
-        terminals.withLock { terminals in
-            for name in names where terminals[name] == nil {
-                terminals[name] = TerminalCounters(begun: registry.makeCounter(
-                    descriptor: MetricName.sessionsBegun.descriptor, labels: site + [("terminal", name)]))
-            }
+        sessions.withLock { sessions in
+            for name in names { sessions.declare(name) }
         }
         changed()
     }
 
     /// Counts a record: sessions begun and ended. Other records move no counter.
     public func record(_ record: AuditRecord) {
-        let counter: Counter?
         switch record.event {
         case .sessionBegun:
-            counter = terminals.withLock { counters(of: record.terminal, in: &$0).begun }
+            sessions.withLock { $0.begun(on: record.terminal) }
         case .sessionEnded:
             guard case .end(let reason)? = record.reason else { return }
-            counter = terminals.withLock { counters(of: record.terminal, in: &$0).ended[reason] }
+            sessions.withLock { $0.ended(on: record.terminal, reason) }
         default:
             return
         }
-        counter?.increment()
         changed()
     }
 
@@ -132,19 +119,9 @@ public final class DaemonMetrics: Sendable {
 
     /// The exposition text (Prometheus text format 0.0.4).
     public func exposition() -> [UInt8] {
-        registry.emitToBuffer()
-    }
-
-    private func counters(of terminal: String, in terminals: inout [String: TerminalCounters]) -> TerminalCounters {
-        if let existing = terminals[terminal], !existing.ended.isEmpty { return existing }
-        let counters = terminals[terminal] ?? TerminalCounters(begun: registry.makeCounter(
-            descriptor: MetricName.sessionsBegun.descriptor, labels: site + [("terminal", terminal)]))
-        for reason in EndReason.allCases {
-            counters.ended[reason] = registry.makeCounter(
-                descriptor: MetricName.sessionsEnded.descriptor, labels: site + [("terminal", terminal), ("reason", reason.rawValue)])
-        }
-        terminals[terminal] = counters
-        return counters
+        var text = registry.emitToBuffer()
+        sessions.withLock { $0.render(site: site, into: &text) }
+        return text
     }
 
     private func changed() {
