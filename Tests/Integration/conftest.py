@@ -4,6 +4,7 @@ Each test gets its own directory, configuration and uniquely named terminals, so
 of different tests never mix. Waits are on events (the daemon's READY=1 on a notify socket, a
 journal entry arriving through `journalctl --follow`, a message on a socket), each with a deadline.
 """
+import ctypes
 import hashlib
 import hmac
 import json
@@ -228,6 +229,23 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def wait_for_file(path: Path, timeout=DEADLINE):
+    """Waits until `path` exists, woken by inotify on its directory (IN_CREATE, IN_MOVED_TO)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    watcher = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    assert watcher >= 0, os.strerror(ctypes.get_errno())
+    try:
+        assert libc.inotify_add_watch(watcher, str(path.parent).encode(), 0x100 | 0x80) >= 0, os.strerror(ctypes.get_errno())
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            left = deadline - time.monotonic()
+            assert left > 0, f"{path} did not appear within {timeout} s"
+            if select.select([watcher], [], [], left)[0]:
+                os.read(watcher, 65536)
+    finally:
+        os.close(watcher)
 
 
 def read_line(sock):

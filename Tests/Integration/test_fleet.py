@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEADLINE, ROOT, Daemon, unique
+from conftest import DEADLINE, ROOT, Daemon, unique, wait_for_file
 from hotline import Hotline
 
 RULES = ROOT / "packaging" / "prometheus" / "kioskguard.rules.yml"
@@ -390,3 +390,17 @@ def test_the_textfile_is_never_half_written_and_matches_the_journal_after_a_day(
     assert sorted(p.name for p in textfile.parent.iterdir()) == ["kioskguard.prom"]
     text = textfile.read_text()
     assert SUBJECT_A not in text and SUBJECT_B not in text and "h0-a" not in text, "no subject or session in any label"
+
+
+def test_a_reload_that_names_a_textfile_starts_writing_it_at_once(daemons, workdir):
+    """Without a textfile the metrics service keeps no timer (an idle daemon wakes for nothing);
+    the reload that names one wakes it, so the file appears at once, not an interval later."""
+    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}]).start()
+    textfile = workdir / "textfile" / "kioskguard.prom"
+    textfile.parent.mkdir()
+    daemon.config.write_text(daemon.config.read_text() + f'[metrics]\ntextfile = "{textfile}"\ninterval = "1h"\n')
+    reply = daemon.control("reload")
+    assert reply["ok"], reply
+    # Well within the 15 s default interval that a service sleeping through the reload would wait.
+    wait_for_file(textfile, timeout=5)
+    assert "kioskguard_build_info" in textfile.read_text()

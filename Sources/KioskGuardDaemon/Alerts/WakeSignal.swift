@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Wakes a waiting delivery worker early: a new alert, or an admin's `alerts retry`. A signal
-/// sent while nobody waits is kept, so it is never lost between two checks.
+/// Wakes a waiting task early: a delivery worker at a new alert or an admin's `alerts retry`,
+/// the metrics service at a reload. A signal sent while nobody waits is kept, so it is never
+/// lost between two checks.
 final class WakeSignal: Sendable {
     private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
@@ -21,13 +22,14 @@ final class WakeSignal: Sendable {
     func wait(upTo duration: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: duration) }
-            group.addTask { await self.waitForSignal() }
+            group.addTask { await self.wait() }
             await group.next()
             group.cancelAll()
         }
     }
 
-    private func waitForSignal() async {
+    /// Returns at a signal or at cancellation.
+    func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in

@@ -174,6 +174,7 @@ public final class EngineHost {
         terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for terminal in configuration.terminals { engine.addTerminal(terminal.profile) }
         metrics.declare(terminals: configuration.terminals.map(\.name))
+        metrics.reloaded.signal()
         rearmTimer()
     }
 

@@ -18,6 +18,8 @@ public final class DaemonMetrics: Sendable {
     private let terminalsConnected: Gauge
     private let sessionsOpen: [SessionState: Gauge]
     private let endpoints = Mutex<EndpointGauges>(EndpointGauges())
+    /// Signalled at each reload, which may name a textfile where there was none.
+    let reloaded = WakeSignal()
 
     /// The gauges of the configured hotline endpoints and the values last set.
     private struct EndpointGauges: @unchecked Sendable {

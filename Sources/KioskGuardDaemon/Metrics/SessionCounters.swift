@@ -14,6 +14,11 @@ struct SessionCounters: Sendable {
 
         /// Whether the ended series exist: from the terminal's first session on.
         var hasEnded: Bool { begun > 0 || !ended.isEmpty }
+
+        mutating func countEnd(_ index: Int) {
+            if ended.isEmpty { ended = Array(repeating: 0, count: SessionCounters.reasons.count) }
+            ended[index] += 1
+        }
     }
 
     private static let reasons = EndReason.allCases
@@ -33,10 +38,7 @@ struct SessionCounters: Sendable {
     /// Counts a session of `terminal` ended for `reason`.
     mutating func ended(on terminal: String, _ reason: EndReason) {
         guard let index = Self.reasons.firstIndex(of: reason) else { return }
-        if terminals[terminal, default: Counts()].ended.isEmpty {
-            terminals[terminal, default: Counts()].ended = Array(repeating: 0, count: Self.reasons.count)
-        }
-        terminals[terminal, default: Counts()].ended[index] += 1
+        terminals[terminal, default: Counts()].countEnd(index)
     }
 
     /// Both families in the text format, each series under `site` (label name, value) pairs

@@ -8,8 +8,9 @@ import ServiceLifecycle
 /// and only when a metric moved, an alert is waiting (its age grows), or the file is
 /// `heartbeat` old, so that Prometheus can tell a stopped guard from an idle one by the file's
 /// age. It takes the gauges' snapshot on the engine's loop, and renders and writes on the thread
-/// pool. The settings in force are read at every turn, so a reload reaches them. At graceful
-/// shutdown it writes a last time.
+/// pool. The settings in force are read at every turn, so a reload reaches them; with no
+/// textfile it waits for the next reload and wakes the daemon for nothing. At graceful shutdown
+/// it writes a last time.
 struct MetricsService: Service {
     let running: NIOLoopBound<RunningDaemon>
     let metrics: DaemonMetrics
@@ -34,7 +35,12 @@ struct MetricsService: Service {
                 }
             }
             guard !Task.isShuttingDownGracefully else { return }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.interval) }
+            if settings.textfile == nil {
+                // Nothing to keep current until a reload names a textfile, so no timer meanwhile.
+                await cancelWhenGracefulShutdown { [metrics] in await metrics.reloaded.wait() }
+            } else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.interval) }
+            }
             if Task.isCancelled { return }
             if Task.isShuttingDownGracefully { writer.forceNext() }
         }
