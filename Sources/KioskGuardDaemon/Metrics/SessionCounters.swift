@@ -3,8 +3,9 @@ import KioskGuardCore
 /// The per-terminal session counters, `kioskguard_sessions_begun_total{terminal}` and
 /// `kioskguard_sessions_ended_total{terminal,reason}`, kept as plain numbers and rendered here
 /// rather than as registry counters: as registry counters, each with its prerendered line, a
-/// terminal's twelve took some 4.5 KiB together (the memory benchmark, 10,000 terminals); these cost
-/// the numbers and a dictionary entry.
+/// terminal's twelve took some 4.5 KiB together (the memory benchmark, 10,000 terminals);
+/// these cost the numbers and a dictionary entry. The label escaping is the text format's, as
+/// swift-prometheus does it (its helper is file-private).
 struct SessionCounters: Sendable {
     /// One terminal's counts; `ended` is empty until its first end, then one per reason, so that
     /// an open session costs no counter memory.
