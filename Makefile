@@ -4,8 +4,9 @@ SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 BUILD_PACKAGES := libsystemd-dev pkg-config libsqlite3-dev libpcsclite-dev
 # The integration tier: journald and its tools, D-Bus with the logind mock, runuser, pytest,
-# openssl for the TLS hotline receiver, pcscd with the vpcd virtual reader and its card emulator.
-TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest python3-jsonschema libglib2.0-bin util-linux openssl systemd-journal-remote passwd pcscd vsmartcard-vpcd python3-virtualsmartcard python3-pycryptodome faketime chromium chromium-driver groff-base prometheus prometheus-alertmanager prometheus-node-exporter
+# openssl for the TLS hotline receiver, pcscd with the vpcd virtual reader and its card emulator,
+# Chromium with its driver and Firefox ESR with a WebSocket client for its WebDriver BiDi.
+TEST_PACKAGES := $(BUILD_PACKAGES) systemd dbus-daemon python3-dbus python3-dbusmock python3-pytest python3-jsonschema libglib2.0-bin util-linux openssl systemd-journal-remote passwd pcscd vsmartcard-vpcd python3-virtualsmartcard python3-pycryptodome faketime chromium chromium-driver firefox-esr python3-websocket groff-base prometheus prometheus-alertmanager prometheus-node-exporter
 
 .PHONY: run test test-unit test-integration test-system build bench demo fuzz packages clean
 

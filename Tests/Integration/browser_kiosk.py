@@ -1,6 +1,6 @@
 """A browser kiosk for the tests and the benchmarks: a small web portal that knows nothing of
-kioskguard, and a headless Chromium with the kioskguard extension loaded and the bridge's host
-manifest in its profile."""
+kioskguard, and a headless Chromium or Firefox with the kioskguard extension loaded and the
+bridge's host manifest where that browser looks for it."""
 import base64
 import hashlib
 import http.server
@@ -14,12 +14,17 @@ from pathlib import Path
 
 from conftest import site_table
 from webdriver import Chromium, free_port
+from webdriver_bidi import Firefox
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "browser"
 # Chromium's id of an extension with a "key": the first 128 bits of the key's SHA-256, as a-p.
 EXTENSION_ID = "".join(chr(ord("a") + int(digit, 16)) for digit in
                        hashlib.sha256(base64.b64decode(json.loads((EXTENSION / "manifest.json").read_text())["key"])).hexdigest()[:32])
+# Firefox's id of the extension: the one its manifest gives.
+FIREFOX_EXTENSION_ID = json.loads((EXTENSION / "manifest.json").read_text())["browser_specific_settings"]["gecko"]["id"]
+# The browsers a browser kiosk is tested in: one extension source for both.
+BROWSERS = ("chromium", "firefox")
 # Waits until the page's overlay is `kind` (warn, lock, denied), or gone for None.
 WAIT_FOR_OVERLAY = """
 const [kind, done] = arguments;
@@ -83,7 +88,9 @@ class Portal:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                portal.registered.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+                with portal.served:
+                    portal.registered.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+                    portal.served.notify_all()
                 self.page("<p>Registered.</p>")
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
@@ -100,19 +107,58 @@ class Portal:
             assert self.served.wait_for(found, timeout), f"the portal never served {path}; it served {self.pages[after:]}"
             return found()
 
+    def wait_for_registrations(self, count, timeout=15.0):
+        """The forms the portal received, once it has received `count`."""
+        with self.served:
+            assert self.served.wait_for(lambda: len(self.registered) >= count, timeout), \
+                f"the portal received {len(self.registered)} of {count} forms"
+            return list(self.registered)
+
     def close(self):
         self.server.shutdown()
+
+
+def host_manifest(workdir: Path, daemon_binary: Path, browser: str, extension_id: str) -> str:
+    """The bridge's host manifest for `browser`, naming `daemon_binary` under the name
+    kioskguard-bridge in `workdir`, as `kioskguard-bridge --print-manifest` prints it."""
+    bridge = workdir / "kioskguard-bridge"
+    if not bridge.exists():
+        bridge.symlink_to(Path(daemon_binary).resolve())
+    return subprocess.run([str(bridge), "--print-manifest", browser, "--extension-id", extension_id],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def launch(browser: str, workdir: Path, daemon_binary: Path, events_socket: Path):
+    """`browser` (one of BROWSERS) with the extension, as launch_chromium or launch_firefox."""
+    return {"chromium": launch_chromium, "firefox": launch_firefox}[browser](workdir, daemon_binary, events_socket)
+
+
+def launch_firefox(workdir: Path, daemon_binary: Path, events_socket: Path) -> Firefox:
+    """Firefox with the extension installed as a temporary add-on, its profile in `workdir` and
+    the bridge's host manifest in `$HOME/.mozilla/native-messaging-hosts`, where Firefox looks for
+    a user's hosts; the bridge connects to `events_socket`."""
+    home = workdir / "firefox-home"
+    hosts = home / ".mozilla" / "native-messaging-hosts"
+    hosts.mkdir(parents=True)
+    (hosts / "kioskguard.bridge.json").write_text(host_manifest(workdir, daemon_binary, "firefox", FIREFOX_EXTENSION_ID))
+    profile = workdir / "firefox-profile"
+    profile.mkdir()
+    browser = Firefox(profile, dict(os.environ, HOME=str(home), KIOSKGUARD_EVENTS_SOCKET=str(events_socket)),
+                      workdir / "firefox.log")
+    try:
+        assert browser.install_extension(EXTENSION) == FIREFOX_EXTENSION_ID
+    except BaseException:
+        browser.quit()
+        raise
+    return browser
 
 
 def launch_chromium(workdir: Path, daemon_binary: Path, events_socket: Path) -> Chromium:
     """Chromium with the extension, its profile in `workdir`, whose bridge (`daemon_binary` under
     the name kioskguard-bridge) connects to `events_socket`."""
-    bridge = workdir / "kioskguard-bridge"
-    bridge.symlink_to(Path(daemon_binary).resolve())
     profile = workdir / "chromium-profile"
     (profile / "NativeMessagingHosts").mkdir(parents=True)
-    manifest = subprocess.run([str(bridge), "--print-manifest", "chromium", "--extension-id", EXTENSION_ID],
-                              capture_output=True, text=True, check=True).stdout
+    manifest = host_manifest(workdir, daemon_binary, "chromium", EXTENSION_ID)
     (profile / "NativeMessagingHosts" / "kioskguard.bridge.json").write_text(manifest)
     return Chromium(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
                      f"--load-extension={EXTENSION}", "--window-size=1024,768"],

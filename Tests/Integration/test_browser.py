@@ -1,6 +1,7 @@
-"""Browser kiosks end to end (contract section 9): a real headless Chromium with the kioskguard
-extension loaded and the bridge's host manifest in place, a small portal served here (sign-in
-with a session cookie, a page to register a bank account, logout), against the real daemon."""
+"""Browser kiosks end to end (contract section 9): a real headless Chromium and a real headless
+Firefox, each with the kioskguard extension (one source) loaded and the bridge's host manifest in
+place, a small portal served here (sign-in with a session cookie, a page to register a bank
+account, logout), against the real daemon. Every test runs in both browsers."""
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_kiosk import WAIT_FOR_OVERLAY, Portal, launch_chromium
+from browser_kiosk import BROWSERS, WAIT_FOR_OVERLAY, Portal, launch
 from conftest import DAEMON, daemon_journal_export, pseudonym, unique
 from smartcard import VirtualCard, watched_reader
 from webdriver import WebDriverError
@@ -26,16 +27,16 @@ def portal():
     served.close()
 
 
-@pytest.fixture
-def kiosk(workdir, portal, daemons):
-    """The daemon with one terminal guarding the portal, and Chromium with the extension."""
+@pytest.fixture(params=BROWSERS)
+def kiosk(request, workdir, portal, daemons):
+    """The daemon with one terminal guarding the portal, and a browser with the extension."""
     opened = []
 
     def make(policy, **terminal):
         name = unique()
         daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["client"], **terminal}], policy=policy,
                          extra=portal.site(name)).start()
-        browser = launch_chromium(workdir, DAEMON, daemon.events)
+        browser = launch(request.param, workdir, DAEMON, daemon.events)
         opened.append(browser)
         return name, daemon, browser
 
@@ -62,15 +63,19 @@ def test_an_idle_portal_is_warned_locked_so_that_nothing_reaches_it_then_wiped(k
     name, daemon, browser = kiosk({"idle_timeout": "8s", "warn_before": "4s", "terminate_after_lock": "3s"})
     sign_in(browser, journal, portal, name)
     browser.go(f"{portal.origin}/account")
+    # What the portal keeps in the browser besides its cookie must go with the session too.
+    browser.script("localStorage.setItem('draft', 'half-typed form')")
     browser.wait_script(WAIT_FOR_OVERLAY, "warn")
     if SCREENSHOTS:
-        browser.screenshot(Path(SCREENSHOTS) / "browser-warn.png")
+        browser.screenshot(Path(SCREENSHOTS) / f"{browser.name}-warn.png")
     browser.press("a")
     assert browser.wait_script(WAIT_FOR_OVERLAY, None)
     browser.wait_script(WAIT_FOR_OVERLAY, "lock")
     if SCREENSHOTS:
-        browser.screenshot(Path(SCREENSHOTS) / "browser-lock.png")
+        browser.screenshot(Path(SCREENSHOTS) / f"{browser.name}-lock.png")
     assert journal.wait_for(KIOSKGUARD_EVENT="session-locked", KIOSKGUARD_TERMINAL=name)["KIOSKGUARD_REASON"] == "idle"
+    [portal_tab] = browser.windows()
+    served = len(portal.pages)
     try:
         browser.click(browser.find("#register"))
     except WebDriverError as refused:
@@ -81,11 +86,14 @@ def test_an_idle_portal_is_warned_locked_so_that_nothing_reaches_it_then_wiped(k
     ended = journal.wait_for(KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=name)
     assert ended["KIOSKGUARD_REASON"] == "abandoned", ended
     assert portal.registered == []
-    # The portal's tabs were closed and its start page opened, logged out: its cookie is gone.
+    # The start page opened without the portal's cookie, and the portal's tab was closed.
+    assert portal.wait_for_page("/", after=served) == ("/", False)
     [start] = browser.windows()
+    assert start != portal_tab
     browser.switch_to(start)
     browser.go(f"{portal.origin}/home")
     assert "You are logged out." in browser.text()
+    assert browser.script("return localStorage.getItem('draft')") is None
 
 
 def test_a_second_persons_card_in_the_watched_reader_ends_the_portal_session_and_wipes_it(kiosk, portal, journal, pcscd):
@@ -131,11 +139,40 @@ def test_a_sensitive_submit_with_stale_authentication_never_reaches_the_portal(k
     assert portal.registered == []
 
 
+def test_one_account_registered_by_two_card_holders_through_the_portal_is_account_multiple_subjects(kiosk, portal, journal, pcscd):
+    account = CANARIES[1]
+    name, daemon, browser = kiosk({}, **watched_reader())
+    for index, serial in enumerate(["CARD-A", "CARD-B"], start=1):
+        card = VirtualCard(pcscd.port, serial)
+        journal.wait_count(index, KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="present")
+        if index == 1:
+            journal.wait_for(KIOSKGUARD_EVENT="terminal-connected", KIOSKGUARD_TERMINAL=name)
+        browser.go(f"{portal.origin}/login")
+        begun = journal.wait_count(index, KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL=name)[-1]
+        assert begun["KIOSKGUARD_SUBJECT"] == pseudonym(serial)
+        browser.go(f"{portal.origin}/account")
+        browser.type_into(browser.find("#number"), account)
+        browser.click(browser.find("#register"))
+        # Signed in with the card a moment ago and the card in the reader: the step is allowed,
+        # the portal gets the form, and the extension reports the step done with its account.
+        assert portal.wait_for_registrations(index)[-1]["account"] == [account]
+        done = journal.wait_count(index, KIOSKGUARD_EVENT="step-done", KIOSKGUARD_TERMINAL=name)[-1]
+        assert done["KIOSKGUARD_ACCOUNT"] == pseudonym(account) and done["KIOSKGUARD_SUBJECT"] == pseudonym(serial)
+        browser.go(f"{portal.origin}/logout")
+        assert journal.wait_count(index, KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=name)[-1]["KIOSKGUARD_REASON"] == "logout"
+        card.remove()
+        journal.wait_count(index, KIOSKGUARD_EVENT="card-reader", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_STATE="absent")
+    linked = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="account.multiple-subjects", KIOSKGUARD_TERMINAL=name)
+    assert linked["KIOSKGUARD_ACCOUNT"] == pseudonym(account) and linked["KIOSKGUARD_SUBJECT"] == pseudonym("CARD-B")
+    assert len(journal.matching(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_ANOMALY="account.multiple-subjects")) == 1
+
+
 def test_the_browser_killed_with_a_session_open_is_client_lost(kiosk, portal, journal, workdir):
     name, daemon, browser = kiosk({})
     sign_in(browser, journal, portal, name)
-    profile = str(workdir / "chromium-profile")
-    browsers = subprocess.run(["pgrep", "-f", f"user-data-dir={profile}"], capture_output=True, text=True).stdout.split()
+    # Both browsers name their profile on their command lines.
+    profile = str(workdir / ("chromium-profile" if (workdir / "chromium-profile").exists() else "firefox-profile"))
+    browsers = subprocess.run(["pgrep", "-f", f"(user-data-dir=|--profile ){profile}"], capture_output=True, text=True).stdout.split()
     assert browsers
     for pid in browsers:
         try:

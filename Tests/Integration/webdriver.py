@@ -25,6 +25,8 @@ def free_port():
 class Chromium:
     """chromedriver and one Chromium session, started with `arguments` and `environment`."""
 
+    name = "chromium"
+
     def __init__(self, arguments, environment, log_path, timeout=15.0, network_log=False):
         self.port = free_port()
         self.driver = subprocess.Popen(["chromedriver", f"--port={self.port}", f"--log-path={log_path}"], env=environment,
