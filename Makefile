@@ -54,8 +54,10 @@ demo: build
 	$(PYTHON) examples/demo.py
 
 ## Runs every benchmark scenario against the release daemon, several times, and writes
-## docs/benchmarks.md (not part of the test suite; about ten minutes).
+## docs/benchmarks.md (not part of the test suite; about twenty minutes). The memory scenario reads
+## the daemon's live heap through gdb.
 bench: packages
+	@scripts/ensure-packages.sh gdb
 	$(SWIFT) build -c release --product kioskguardd
 	$(SWIFT) build -c release --product kioskguard-bench
 	$(SWIFT) build -c release --product kioskguard-load

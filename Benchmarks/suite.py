@@ -26,6 +26,15 @@ LOAD = ROOT / "Benchmarks" / "daemon" / "daemon_load.py"
 BROWSER = ROOT / "Benchmarks" / "browser" / "browser_latency.py"
 
 # (title, daemon_load arguments or [another script, its arguments], [(figure, unit, target text or "", check or None)])
+# The memory scenario's figures at every size.
+MEMORY_FIGURES = [
+    ("rss_sessions_open_kib", "KiB with the sessions open", "", None),
+    ("heap_sessions_open_bytes", "B of live heap with the sessions open", "", None),
+    ("heap_bytes_per_session_with_its_connection", "B of live heap per session and its connection", "< 1,024", lambda v: v < 1024),
+    ("heap_bytes_per_session_beyond_its_connection", "B of live heap per session beyond its connection", "", None),
+    ("bytes_per_session_with_its_connection", "B of RSS per session and its connection, beyond the empty daemon", "", None),
+    ("bytes_per_session_beyond_its_connection", "B of RSS per session beyond its connection", "", None),
+]
 SCENARIOS = [
     ("throughput, 1,000 terminals sending activity", ["throughput", "--terminals", "1000", "--events", "5000"], [
         ("events_per_second", "events/s", "≥ 1,000,000", lambda v: v >= 1_000_000),
@@ -61,17 +70,8 @@ SCENARIOS = [
         ("p99_ms", "ms", "", None),
         ("max_ms", "ms", "", None),
     ]),
-    ("memory, 10,000 open sessions", ["memory", "--sessions", "10000"], [
-        ("rss_start_kib", "KiB at READY", "", None),
-        ("rss_sessions_open_kib", "KiB with the sessions open", "", None),
-        ("bytes_per_session_with_its_connection", "B per session and its connection, beyond the empty daemon", "< 1,024", lambda v: v < 1024),
-        ("bytes_per_session_beyond_its_connection", "B per session beyond its connection", "", None),
-    ]),
-    ("memory, 18,000 open sessions", ["memory", "--sessions", "18000"], [
-        ("rss_sessions_open_kib", "KiB with the sessions open", "", None),
-        ("bytes_per_session_with_its_connection", "B per session and its connection, beyond the empty daemon", "< 1,024", lambda v: v < 1024),
-        ("bytes_per_session_beyond_its_connection", "B per session beyond its connection", "", None),
-    ]),
+    ("memory, 10,000 open sessions", ["memory", "--sessions", "10000"], [("rss_start_kib", "KiB at READY", "", None), *MEMORY_FIGURES]),
+    ("memory, 18,000 open sessions", ["memory", "--sessions", "18000"], MEMORY_FIGURES),
     ("idle cost, 100 connected idle terminals over 60 s", ["idle", "--terminals", "100", "--seconds", "60"], [
         ("wakeups_per_second", "context switches/s, all threads", "no polling", None),
         ("cpu_percent", "% CPU", "", None),
@@ -121,21 +121,18 @@ LIMITS = """## Limits and caveats
 - **100,000 sessions**: this machine's descriptor limit is 20,000 (hard, and raising it needs
   CAP_SYS_RESOURCE, which the sandbox does not grant), so the lock and memory scenarios stop at
   18,000 connected terminals.
-- **Memory per session**: a session costs some 300 to 700 bytes beyond its terminal's
-  connection (the row "beyond its connection"); the connection itself costs some 3 KiB,
-  measured as RSS with the terminals connected minus RSS at start (raw results:
-  `rss_connected_kib`). By allocation site (heaptrack, 10,000 connections): NIO's channel and
+- **Memory per session**: the heap rows are the bytes malloc has handed out and not had back
+  (mallinfo2(), read through gdb), with the sessions open minus at start: what a terminal's
+  connection and its session really hold. The RSS rows are differences of resident memory, which
+  also count what malloc reuses of memory the daemon freed while it started, so they move with
+  how much a build frees at start, not only with what a connection allocates: the build before the
+  daemon became a group of services (c767d5e) has a larger heap and RSS at start and a smaller
+  per-connection RSS row for the same per-connection heap. Compare builds by the heap rows and by
+  `rss sessions open kib`. By allocation site (heaptrack, 10,000 connections): NIO's channel and
   its write queue some 1.3 KiB, its two cached socket addresses 250 B, the line decoder's
   pipeline stage (`ByteToMessageHandler`, its handler context and its two buffers) some 500 B,
   the connection handler with its context under 300 B, and the pooled receive buffer, which
   starts at 128 bytes and grows only for a peer whose reads fill it.
-  These rows are differences of RSS, so memory the daemon frees while it starts and malloc
-  keeps counts for the build that frees more: against the build before the daemon became a
-  group of services (c767d5e), this one's RSS at start is some 16 MiB lower and with 10,000
-  sessions open 5 to 11 MiB lower, and its live heap with them open some 17 MB smaller
-  (heaptrack: 51.9M against 68.9M), yet its per-connection row is higher, because the old
-  build's connections reused what its start had freed. Compare builds by `rss sessions open
-  kib` as well.
 - **Lock delay**: most locks leave within a fraction of a millisecond of their deadline; the
   p99 moves from run to run with how the event loop, journald, the journal writer and the load
   generator share the two cores during the lock burst. The generator's own delays show as
@@ -173,6 +170,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--binary", type=Path, help="the kioskguardd to measure (default: this tree's release build)")
+    parser.add_argument("--only", action="append", metavar="WORDS",
+                        help="run only the scenarios whose title contains WORDS (may be repeated; an older build may lack some)")
     args = parser.parse_args()
     binary = ["--binary", str(args.binary.resolve())] if args.binary else []
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -186,6 +185,8 @@ def main():
     ]
     raw = {}
     for title, arguments, figures in SCENARIOS:
+        if args.only and not any(words in title for words in args.only):
+            continue
         results = []
         for run in range(args.runs):
             print(f"bench: {title} (run {run + 1} of {args.runs})", file=sys.stderr, flush=True)

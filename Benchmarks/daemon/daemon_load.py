@@ -38,7 +38,13 @@ vsmartcard vpcd reader, a virtual card from Tests/Integration/smartcard.py): the
 the virtual card's connection closing to the `lock` (it includes pcscd's own card polling).
 
 memory: N terminals connect and begin a session each; the daemon's RSS at READY, with the
-connections open, and with every session open (after a ping round trip on each connection).
+connections open, and with every session open (after a ping round trip on each connection), and
+at the same three moments its live heap: the bytes malloc has handed out and not had back
+(glibc's mallinfo2(), uordblks + hblkhd, read by attaching gdb). Differences of RSS count what
+malloc reuses of memory freed while the daemon started, so two builds that free different amounts
+at start show different per-connection RSS for the same allocations; the heap rows do not. The
+heap is read until it stops shrinking, so journal entries still queued for journald are not
+counted as part of a session.
 
 idle: N terminals connected with nothing to say, for --seconds; the daemon's CPU time and its
 threads' context switches (voluntary and not) over that window, per second: the cost of being
@@ -341,21 +347,47 @@ def ping_all(clients):
             data += sock.recv(65536)
 
 
+def live_heap_bytes(pid):
+    """The bytes malloc has handed out to `pid` and not had back (all arenas, and mmapped
+    blocks), read by attaching gdb, until two readings in a row do not shrink."""
+    def reading():
+        said = subprocess.run(["gdb", "--batch", "--pid", str(pid), "-ex", "print (long) mallinfo2().uordblks",
+                               "-ex", "print (long) mallinfo2().hblkhd"], capture_output=True, text=True).stdout
+        values = [int(line.split("=")[1]) for line in said.splitlines() if line.startswith("$")]
+        assert len(values) == 2, f"gdb could not read mallinfo2() of {pid}: {said[-500:]}"
+        return sum(values)
+    last = reading()
+    for _ in range(10):
+        now = reading()
+        if now >= last:
+            return now
+        last = now
+    return last
+
+
 def memory(args, directory):
     daemon = start_daemon(directory, args.sessions, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, args.log_target)
     try:
         _, at_start = proc_stats(daemon.pid)
+        heap_at_start = live_heap_bytes(daemon.pid)
         clients = connect_all(directory, args.sessions)
         ping_all(clients)
         _, connected = proc_stats(daemon.pid)
+        heap_connected = live_heap_bytes(daemon.pid)
         for index, sock in enumerate(clients):
             sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
         ping_all(clients)
         _, opened = proc_stats(daemon.pid)
+        heap_opened = live_heap_bytes(daemon.pid)
+        per_session = lambda later, earlier: round((later - earlier) / args.sessions)
         return {"scenario": "memory", "sessions": args.sessions, "rss_start_kib": at_start["VmRSS"],
                 "rss_connected_kib": connected["VmRSS"], "rss_sessions_open_kib": opened["VmRSS"],
-                "bytes_per_session_with_its_connection": round((opened["VmRSS"] - at_start["VmRSS"]) * 1024 / args.sessions),
-                "bytes_per_session_beyond_its_connection": round((opened["VmRSS"] - connected["VmRSS"]) * 1024 / args.sessions)}
+                "bytes_per_session_with_its_connection": per_session(opened["VmRSS"] * 1024, at_start["VmRSS"] * 1024),
+                "bytes_per_session_beyond_its_connection": per_session(opened["VmRSS"] * 1024, connected["VmRSS"] * 1024),
+                "heap_start_bytes": heap_at_start, "heap_sessions_open_bytes": heap_opened,
+                "heap_bytes_per_connection": per_session(heap_connected, heap_at_start),
+                "heap_bytes_per_session_with_its_connection": per_session(heap_opened, heap_at_start),
+                "heap_bytes_per_session_beyond_its_connection": per_session(heap_opened, heap_connected)}
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()

@@ -44,6 +44,8 @@ private struct EngineRun {
             TerminalProfile(name: "t0", policy: policy),
             TerminalProfile(name: "t1", policy: policy, lockPlan: LockPlan(waitsForClient: false), watchesCardReader: true),
             TerminalProfile(name: "t2", policy: ending, lockPlan: LockPlan(systemActions: [])),
+            TerminalProfile(name: "t3", policy: ending, lockPlan: LockPlan(waitsForClient: false, systemActions: [.exec]),
+                            watchesCardReader: true, sessionSource: .card, warnsByCommand: true),
         ]
     }()
 

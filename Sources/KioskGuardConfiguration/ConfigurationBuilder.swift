@@ -4,6 +4,8 @@ import KioskGuardCore
 struct ConfigurationBuilder {
     private var daemon: DaemonSettings
     private var policy = SessionPolicy()
+    // Whether [policy] names on_card_removed: where nothing does, a card-bound terminal terminates.
+    private var hostPolicySetsCardRemoval = false
     private var hostRules = HostRules()
     private var adminGroups: (names: [String], reader: TableReader, key: String)?
     private var readGroups: (names: [String], reader: TableReader, key: String)?
@@ -57,7 +59,7 @@ struct ConfigurationBuilder {
     mutating func record(_ error: ConfigurationError) { errors.append(error) }
 
     private mutating func applyHostPolicy(_ section: inout TableReader) throws(ConfigurationError) {
-        try Self.applyPolicy(&section, to: &policy)
+        hostPolicySetsCardRemoval = try Self.applyPolicy(&section, to: &policy)
         hostRules.patternThreshold = Int(try section.integer("pattern_threshold", in: 1...10_000) ?? Int64(hostRules.patternThreshold))
         hostRules.patternWindow = try section.duration("pattern_window") ?? hostRules.patternWindow
         hostRules.accountRetention = try section.duration("account_retention") ?? hostRules.accountRetention
@@ -121,16 +123,21 @@ struct ConfigurationBuilder {
         try section.rejectUnknownKeys()
     }
 
-    static func applyPolicy(_ section: inout TableReader, to policy: inout SessionPolicy) throws(ConfigurationError) {
+    /// Applies a `[policy]` table to `policy`; returns whether it named `on_card_removed`, whose
+    /// default depends on the terminal.
+    @discardableResult
+    static func applyPolicy(_ section: inout TableReader, to policy: inout SessionPolicy) throws(ConfigurationError) -> Bool {
         policy.idleTimeout = try section.duration("idle_timeout") ?? policy.idleTimeout
         policy.sensitiveIdleTimeout = try section.duration("sensitive_idle_timeout") ?? policy.sensitiveIdleTimeout
         policy.warnBefore = try section.duration("warn_before") ?? policy.warnBefore
         policy.lockConfirmTimeout = try section.duration("lock_confirm_timeout") ?? policy.lockConfirmTimeout
         policy.terminateAfterLock = try section.duration("terminate_after_lock") ?? policy.terminateAfterLock
         policy.maxSession = try section.duration("max_session") ?? policy.maxSession
-        policy.onCardRemoved = try section.choice("on_card_removed", of: CardRemovalAction.self) ?? policy.onCardRemoved
+        let cardRemoval = try section.choice("on_card_removed", of: CardRemovalAction.self)
+        policy.onCardRemoved = cardRemoval ?? policy.onCardRemoved
         policy.presenceGrace = try section.duration("presence_grace") ?? policy.presenceGrace
         policy.sensitiveAuthMaxAge = try section.duration("sensitive_auth_max_age") ?? policy.sensitiveAuthMaxAge
+        return cardRemoval != nil
     }
 
     private static func hotline(_ section: inout TableReader, existing: [HotlineEndpoint]) throws(ConfigurationError) -> HotlineEndpoint {
@@ -192,6 +199,23 @@ struct ConfigurationBuilder {
                 throw section.error("exec_command", "the exec lock action needs exec_command with an absolute program path")
             }
         }
+        if let warnCommand = try section.strings("warn_command") {
+            guard let program = warnCommand.first, program.hasPrefix("/") else {
+                throw section.error("warn_command", "must start with an absolute program path")
+            }
+            configuration.warnCommand = warnCommand
+            configuration.profile.warnsByCommand = true
+        }
+        configuration.profile.sessionSource = try section.choice("session_source", of: SessionSource.self) ?? .app
+        if configuration.profile.sessionSource == .card {
+            guard configuration.cardReader != nil else {
+                throw section.error("session_source", "session_source = \"card\" needs card_reader: the cards in that reader begin the sessions")
+            }
+            if lockPlan.systemActions.contains(.logind), configuration.logindSession == nil {
+                throw section.error("logind_session", "a card-bound terminal may have no kiosk app whose logind session could be locked: "
+                                        + "set logind_session, or use the exec action")
+            }
+        }
         let policy = try section.table("policy")
         try section.rejectUnknownKeys()
         terminals.append((configuration, policy, section))
@@ -250,10 +274,13 @@ struct ConfigurationBuilder {
             var configuration = configuration
             var effective = policy
             do throws(ConfigurationError) {
+                var setsCardRemoval = hostPolicySetsCardRemoval
                 if var policyTable {
-                    try Self.applyPolicy(&policyTable, to: &effective)
+                    setsCardRemoval = try Self.applyPolicy(&policyTable, to: &effective) || setsCardRemoval
                     try policyTable.rejectUnknownKeys()
                 }
+                // The card is the session there: a card taken out ends it, unless told otherwise.
+                if configuration.profile.sessionSource == .card && !setsCardRemoval { effective.onCardRemoved = .terminate }
                 if let problem = effective.problem { throw reader.error("policy", problem) }
             } catch { errors.append(error) }
             configuration.profile.policy = effective

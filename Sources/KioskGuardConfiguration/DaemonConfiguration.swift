@@ -172,8 +172,10 @@ public struct TerminalConfiguration: Sendable {
     public var logindSession: String?
     /// The program the `exec` lock action runs (`exec_command`), no shell involved.
     public var execCommand: [String]
-    /// How long the `exec` action may run (`exec_timeout`).
+    /// How long the `exec` action may run (`exec_timeout`); the `warn_command` too.
     public var execTimeout: Duration = .seconds(10)
+    /// The program run at every warning (`warn_command`), no shell involved; empty: none.
+    public var warnCommand: [String] = []
     /// The PC/SC reader the daemon watches itself for this terminal (`card_reader`, a glob
     /// such as `"Virtual PCD*"` matched against pcscd's reader names); nil: the app reports cards.
     public var cardReader: String?

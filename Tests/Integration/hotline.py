@@ -125,9 +125,10 @@ class Hotline:
                 pass
 
 
-def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=(), timeout="2s", daemon=()):
+def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, more_terminals=(), timeout="2s", daemon=(),
+                    terminal=None):
     """A daemon whose alerts go to `hotline`, signed, retried fast; terminal `name` (and any of
-    `more_terminals`) admits root."""
+    `more_terminals`) admits root and has the settings of `terminal`."""
     secret = workdir / "hotline.secret"
     secret.write_text(SECRET + "\n")
     secret.chmod(0o600)
@@ -136,7 +137,7 @@ def alerting_daemon(daemons, workdir, hotline, name, policy=None, alerts=None, m
     extra += f'[[hotline]]\nname = "primary"\nurl = "{hotline.url}"\nsecret_file = "{secret}"\ntimeout = "{timeout}"\n'
     if hotline.tls:
         extra += f'ca_file = "{hotline.cert}"\n'
-    terminals = [{"name": terminal, "allowed_users": ["root"]} for terminal in (name, *more_terminals)]
+    terminals = [{"name": each, "allowed_users": ["root"], **(terminal or {})} for each in (name, *more_terminals)]
     return daemons(terminals, policy=policy, extra=extra, daemon=list(daemon))
 
 

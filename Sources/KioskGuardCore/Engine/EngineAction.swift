@@ -15,6 +15,28 @@ public enum EngineAction: Hashable, Sendable {
     case forget(terminal: String, session: SessionID)
     /// Persist that `subject` registered `account` at `at`, for the account rule across restarts.
     case linkAccount(account: Pseudonym, subject: Pseudonym, at: WallInstant)
+    /// Run the terminal's `warn_command`: the warning of a terminal with no app to show it.
+    case runWarnCommand(WarnCommandRun)
+}
+
+/// A warning for the terminal's `warn_command`, with what its environment says.
+public struct WarnCommandRun: Hashable, Sendable {
+    /// The terminal's name, for `KIOSKGUARD_TERMINAL`.
+    public var terminalName: String
+    /// The session warned, for `KIOSKGUARD_SESSION`.
+    public var session: SessionID
+    /// Why, for `KIOSKGUARD_REASON`.
+    public var reason: WarnReason
+    /// How long until the lock, for `KIOSKGUARD_LOCK_IN` (whole seconds, rounded up).
+    public var lockIn: Duration
+
+    /// Creates a warning run.
+    public init(terminalName: String, session: SessionID, reason: WarnReason, lockIn: Duration) {
+        self.terminalName = terminalName
+        self.session = session
+        self.reason = reason
+        self.lockIn = lockIn
+    }
 }
 
 /// A message from the daemon to a kiosk app.

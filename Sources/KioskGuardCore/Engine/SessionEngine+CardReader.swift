@@ -19,11 +19,17 @@ extension SessionEngine {
         case .cardPresent(let card):
             guard terminals[terminal.index].reader != .present(card: card) else { break }
             terminals[terminal.index].reader = .present(card: card)
-            guard let session = terminals[terminal.index].open else { break }
-            if let bound = session.readerCard, bound != card {
-                handOver(terminal, session, .cardSwap, anomaly: .handoverCardSwap, newSubject: card, at: now, into: &actions)
-            } else {
-                terminals[terminal.index].open?.readerCard = card
+            if let session = terminals[terminal.index].open {
+                if let bound = session.readerCard, bound != card {
+                    handOver(terminal, session, .cardSwap, anomaly: .handoverCardSwap, newSubject: card, at: now, into: &actions)
+                } else {
+                    terminals[terminal.index].open?.readerCard = card
+                }
+            }
+            // On a card-bound terminal the card is the session: the newcomer's card, after a
+            // swap ended the session before it, begins one of its own.
+            if terminals[terminal.index].profile.sessionSource == .card, terminals[terminal.index].open == nil {
+                beginSession(Self.cardSessionID(at: now), subject: card, auth: Self.cardAuth, terminal, nil, at: now, into: &actions)
             }
         case .cardAbsent:
             guard terminals[terminal.index].reader != .absent else { break }
@@ -32,6 +38,16 @@ extension SessionEngine {
         }
         ensureDeadline(terminal, at: now)
         return actions
+    }
+
+    /// How a card-bound session's person authenticated: by the card in the reader.
+    static let cardAuth = AuthMethod("card")
+
+    /// The id of a session a card begins at `now`: `card-` and the wall clock's milliseconds in
+    /// base 36, unique per terminal across restarts. (In decimal, 13 digits in a row would look
+    /// like an identification number to anyone scanning the journal for leaks.)
+    static func cardSessionID(at now: Moment) -> SessionID {
+        SessionID("card-" + String(now.wall.nanosecondsSinceEpoch / 1_000_000, radix: 36))
     }
 
     /// `card.inserted` from the app. With a reporting reader, it only cross-checks.

@@ -85,7 +85,7 @@ extension SessionEngine {
         }
     }
 
-    private mutating func beginSession(
+    mutating func beginSession(
         _ id: SessionID, subject: Pseudonym?, auth: AuthMethod?, _ terminal: TerminalID, _ requestID: RequestID?,
         at now: Moment, into actions: inout [EngineAction]
     ) {

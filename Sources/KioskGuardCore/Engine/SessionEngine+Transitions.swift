@@ -11,8 +11,13 @@ extension SessionEngine {
         session.settleWarnedState()
         terminals[terminal.index].open = session
         actions.append(.record(record(.sessionWarned, terminal, session, reason: .warn(reason))))
-        if terminals[terminal.index].connected {
+        let state = terminals[terminal.index]
+        if state.connected {
             actions.append(.notify(terminal, .warn(session.id, reason: reason, lockIn: target - now.monotonic)))
+        }
+        if state.profile.warnsByCommand {
+            actions.append(.runWarnCommand(WarnCommandRun(terminalName: state.name, session: session.id, reason: reason,
+                                                          lockIn: target - now.monotonic)))
         }
     }
 

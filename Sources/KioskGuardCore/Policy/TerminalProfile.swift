@@ -11,6 +11,11 @@ public struct TerminalProfile: Hashable, Sendable {
     /// Whether the daemon watches the terminal's card reader itself; its reports then outrank
     /// the kiosk app's card events.
     public var watchesCardReader: Bool
+    /// Who begins the terminal's sessions: the kiosk app, or a card entering the watched reader.
+    public var sessionSource: SessionSource
+    /// Whether a warning also runs the terminal's `warn_command` (a terminal with no app to
+    /// show it).
+    public var warnsByCommand: Bool
 
     /// The name a `hello` gives to ask for the one configured terminal that admits the app (a
     /// browser's bridge knows its user, not its counter); no terminal may be configured under it.
@@ -31,12 +36,26 @@ public struct TerminalProfile: Hashable, Sendable {
     }
 
     /// A terminal with the given rules.
-    public init(name: String, policy: SessionPolicy = SessionPolicy(), lockPlan: LockPlan = LockPlan(), watchesCardReader: Bool = false) {
+    public init(
+        name: String, policy: SessionPolicy = SessionPolicy(), lockPlan: LockPlan = LockPlan(), watchesCardReader: Bool = false,
+        sessionSource: SessionSource = .app, warnsByCommand: Bool = false
+    ) {
         self.name = name
         self.policy = policy
         self.lockPlan = lockPlan
         self.watchesCardReader = watchesCardReader
+        self.sessionSource = sessionSource
+        self.warnsByCommand = warnsByCommand
     }
+}
+
+/// Who begins a terminal's sessions (`session_source`).
+public enum SessionSource: String, Hashable, Sendable, CaseIterable {
+    /// The kiosk app, with `session.begin`.
+    case app
+    /// The watched card reader: a card entering it begins a session for that card, whose subject
+    /// is the card's identity; a terminal whose app cannot be changed is guarded so.
+    case card
 }
 
 /// A system-level way to lock or end a session when the kiosk app cannot be trusted to.

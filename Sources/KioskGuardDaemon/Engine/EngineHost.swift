@@ -207,6 +207,8 @@ public final class EngineHost {
                 write(.notice(notice), to: terminal)
             case .enforce(let enforcement):
                 lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerSession: peers[enforcement.terminal]?.loginSession)
+            case .runWarnCommand(let warning):
+                lockActions.warn(warning, terminal: terminals[warning.terminalName])
             default:
                 break
             }
@@ -229,7 +231,7 @@ public final class EngineHost {
                     stateCommitScheduled = true
                     eventLoop.assumeIsolated().execute { self.commitStateChanges() }
                 }
-            case .notify, .enforce:
+            case .notify, .enforce, .runWarnCommand:
                 break
             }
         }

@@ -43,6 +43,31 @@ public struct LockActionRunner: Sendable {
         }
     }
 
+    /// Runs the terminal's `warn_command` for `warning` in the background (the warning of a
+    /// terminal with no app to show it), and records how it went.
+    public func warn(_ warning: WarnCommandRun, terminal: TerminalConfiguration?) {
+        pool.submit { state in
+            guard case .active = state, let terminal, let program = terminal.warnCommand.first else { return }
+            let lockIn = warning.lockIn.components
+            let environment = [
+                "KIOSKGUARD_TERMINAL=\(warning.terminalName)", "KIOSKGUARD_SESSION=\(warning.session.rawValue)",
+                "KIOSKGUARD_REASON=\(warning.reason.rawValue)",
+                "KIOSKGUARD_LOCK_IN=\(lockIn.seconds + (lockIn.attoseconds > 0 ? 1 : 0))", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+            ]
+            let fields: Logger.Metadata = [
+                JournalFields.terminal: .string(warning.terminalName), JournalFields.session: .string(warning.session.rawValue),
+                JournalFields.reason: .string(warning.reason.rawValue),
+            ]
+            do {
+                let status = try ChildProcess.run(terminal.warnCommand, environment: environment, timeout: terminal.execTimeout)
+                guard status == 0 else { throw LockActionError("\(program) exited with status \(status)") }
+                audit.daemon(.lockAction, "warning by warn_command \(program) succeeded", level: .notice, fields: fields)
+            } catch {
+                audit.daemon(.lockAction, "warning by warn_command failed: \(error)", level: .error, fields: fields)
+            }
+        }
+    }
+
     private func perform(_ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?) throws -> String {
         switch action {
         case .logind:
