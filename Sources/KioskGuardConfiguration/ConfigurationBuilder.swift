@@ -185,15 +185,7 @@ struct ConfigurationBuilder {
         configuration.cardReader = try section.string("card_reader")
         if configuration.cardReader?.isEmpty == true { throw section.error("card_reader", "name a reader, or leave card_reader out") }
         configuration.profile.watchesCardReader = configuration.cardReader != nil
-        if let hex = try section.string("card_identity_apdu") {
-            guard configuration.cardReader != nil else {
-                throw section.error("card_identity_apdu", "card_identity_apdu needs card_reader: it is sent to the card in that reader")
-            }
-            guard let apdu = Self.hexBytes(hex), (4...261).contains(apdu.count) else {
-                throw section.error("card_identity_apdu", "a command APDU in hex: 4 to 261 bytes, such as \"00CA9F7F00\"")
-            }
-            configuration.cardIdentityAPDU = apdu
-        }
+        configuration.cardIdentity = try Self.cardIdentity(&section, hasReader: configuration.cardReader != nil)
         if lockPlan.systemActions.contains(.exec) {
             guard let program = configuration.execCommand.first, program.hasPrefix("/") else {
                 throw section.error("exec_command", "the exec lock action needs exec_command with an absolute program path")
@@ -219,6 +211,30 @@ struct ConfigurationBuilder {
         let policy = try section.table("policy")
         try section.rejectUnknownKeys()
         terminals.append((configuration, policy, section))
+    }
+
+    /// `card_identity` and `card_identity_apdu`: an APDU alone means `apdu`, as it did before
+    /// `card_identity` existed; both need the reader they are sent to.
+    private static func cardIdentity(_ section: inout TableReader, hasReader: Bool) throws(ConfigurationError) -> CardIdentity {
+        let name = try section.choice("card_identity", of: CardIdentity.Name.self)
+        let hex = try section.string("card_identity_apdu")
+        for (key, given) in [("card_identity", name != nil), ("card_identity_apdu", hex != nil)] where given && !hasReader {
+            throw section.error(key, "\(key) needs card_reader: it is about the card in that reader")
+        }
+        guard let hex else {
+            switch name ?? .atr {
+            case .atr: return .atr
+            case .apdu: throw section.error("card_identity", "card_identity = \"apdu\" needs card_identity_apdu, the APDU to send")
+            case .jpkiAuthenticationCertificate: return .jpkiAuthenticationCertificate
+            }
+        }
+        guard name == nil || name == .apdu else {
+            throw section.error("card_identity_apdu", "card_identity_apdu goes with card_identity = \"apdu\" only")
+        }
+        guard let apdu = Self.hexBytes(hex), (4...261).contains(apdu.count) else {
+            throw section.error("card_identity_apdu", "a command APDU in hex: 4 to 261 bytes, such as \"00CA9F7F00\"")
+        }
+        return .apdu(apdu)
     }
 
     /// Bytes from hex digits (spaces allowed between bytes); nil if anything else is there.

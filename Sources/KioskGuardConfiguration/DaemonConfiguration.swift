@@ -179,9 +179,8 @@ public struct TerminalConfiguration: Sendable {
     /// The PC/SC reader the daemon watches itself for this terminal (`card_reader`, a glob
     /// such as `"Virtual PCD*"` matched against pcscd's reader names); nil: the app reports cards.
     public var cardReader: String?
-    /// The command APDU whose answer identifies the card (`card_identity_apdu`, hex), for
-    /// example a GET DATA of the certificate serial; nil: the card's ATR identifies it.
-    public var cardIdentityAPDU: [UInt8]?
+    /// What identifies the card in that reader (`card_identity`, `card_identity_apdu`).
+    public var cardIdentity = CardIdentity.atr
 
     /// The terminal's name.
     public var name: String { profile.name }
@@ -191,5 +190,38 @@ public struct TerminalConfiguration: Sendable {
     public func admits(uid: uid_t, gid: gid_t, groups: [gid_t]) -> Bool {
         if allowedUsers.contains(where: { $0.id == uid }) { return true }
         return allowedGroups.contains { allowed in allowed.id == gid || groups.contains(allowed.id) }
+    }
+}
+
+/// What identifies the card in a watched reader; its pseudonym is the card's (and, on a
+/// card-bound terminal, the session's subject).
+public enum CardIdentity: Hashable, Sendable, CustomStringConvertible {
+    /// The card's ATR (`card_identity = "atr"`, the default): it tells card types apart, not
+    /// always cards.
+    case atr
+    /// The answer to a command APDU (`card_identity = "apdu"` with `card_identity_apdu`), for
+    /// example a GET DATA of the certificate serial.
+    case apdu([UInt8])
+    /// The JPKI user-authentication certificate of a My Number card
+    /// (`card_identity = "jpki-auth-certificate"`), which reads without a PIN.
+    case jpkiAuthenticationCertificate
+
+    /// The `card_identity` names, each with the case it selects.
+    public enum Name: String, Hashable, Sendable, CaseIterable {
+        /// `atr`.
+        case atr
+        /// `apdu`, which needs `card_identity_apdu`.
+        case apdu
+        /// `jpki-auth-certificate`.
+        case jpkiAuthenticationCertificate = "jpki-auth-certificate"
+    }
+
+    /// Its `card_identity` name, and the APDU in hex where there is one.
+    public var description: String {
+        switch self {
+        case .atr: Name.atr.rawValue
+        case .apdu(let apdu): "\(Name.apdu.rawValue) " + apdu.map { String($0, radix: 16, uppercase: true) }.joined(separator: " ")
+        case .jpkiAuthenticationCertificate: Name.jpkiAuthenticationCertificate.rawValue
+        }
     }
 }

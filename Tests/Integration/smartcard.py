@@ -42,12 +42,52 @@ class TestCardOS(SmartcardOS):
         return b"\x6d\x00"  # instruction not supported
 
 
-class VirtualCard:
-    """A card in the virtual reader while this object lives (until `remove`)."""
+# The JPKI application of a My Number card, and the file of its user-authentication certificate.
+JPKI_AP = bytes.fromhex("D392F000260100000001")
+JPKI_AUTH_CERTIFICATE_FILE = bytes.fromhex("000A")
+# One ATR for every virtual My Number card, as the real cards share theirs: only the certificate
+# can tell two of them apart.
+JPKI_ATR = bytes.fromhex("3B8880010000000000000000")
 
-    def __init__(self, port: int, serial: str, atr: bytes = bytes.fromhex("3B8880010000000000000000")):
+
+class JPKICardOS(SmartcardOS):
+    """A My Number card as far as the daemon may read it: SELECT of the JPKI AP, SELECT of its EF
+    00 0A, READ BINARY of `certificate` (DER; the file holds exactly these bytes, so a truncated
+    certificate is a short file). With `application=False` the card has no JPKI AP. Every command
+    it is sent is kept in `commands`."""
+
+    def __init__(self, certificate: bytes, application: bool = True):
+        self.certificate, self.application = certificate, application
+        self.selected = None
+        self.commands = []
+
+    def getATR(self):
+        return JPKI_ATR
+
+    def execute(self, msg):
+        self.commands.append(bytes(msg))
+        header, body = bytes(msg[:4]), bytes(msg[5:5 + msg[4]]) if len(msg) > 4 else b""
+        if header == b"\x00\xa4\x04\x0c":
+            self.selected = "ap" if self.application and body == JPKI_AP else None
+            return b"\x90\x00" if self.selected else b"\x6a\x82"  # file or application not found
+        if header == b"\x00\xa4\x02\x0c":
+            self.selected = "certificate" if self.selected and body == JPKI_AUTH_CERTIFICATE_FILE else None
+            return b"\x90\x00" if self.selected else b"\x6a\x82"
+        if header[:2] == b"\x00\xb0" and self.selected == "certificate":
+            offset, count = msg[2] << 8 | msg[3], msg[4] or 256
+            if offset >= len(self.certificate):
+                return b"\x6b\x00"  # wrong parameters: past the end of the file
+            return self.certificate[offset:offset + count] + b"\x90\x00"
+        return b"\x6d\x00"
+
+
+class VirtualCard:
+    """A card in the virtual reader while this object lives (until `remove`): one that answers
+    the identity APDU with `serial`, or the card `card_os` emulates."""
+
+    def __init__(self, port: int, serial: str = "", atr: bytes = bytes.fromhex("3B8880010000000000000000"), card_os=None):
         self.icc = VirtualICC(None, "iso7816", "127.0.0.1", port, logginglevel=logging.WARNING)
-        self.icc.os = TestCardOS(atr, serial.encode())
+        self.icc.os = card_os or TestCardOS(atr, serial.encode())
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 

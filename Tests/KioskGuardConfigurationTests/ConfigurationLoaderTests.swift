@@ -154,6 +154,10 @@ struct ConfigurationLoaderTests {
         ("[control\n", 1, "", "expected"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"\"\n", 5, "terminal.card_reader", "name a reader"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_identity_apdu = \"00CA010000\"\n", 5, "terminal.card_identity_apdu", "needs card_reader"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_identity = \"jpki-auth-certificate\"\n", 5, "terminal.card_identity", "needs card_reader"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity = \"apdu\"\n", 6, "terminal.card_identity", "needs card_identity_apdu"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity = \"atr\"\ncard_identity_apdu = \"00CA010000\"\n", 7, "terminal.card_identity_apdu", "goes with card_identity"),
+        ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity = \"serial\"\n", 6, "terminal.card_identity", "jpki-auth-certificate"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity_apdu = \"00CA01\"\n", 6, "terminal.card_identity_apdu", "4 to 261 bytes"),
         ("[control]\nadmin_groups = []\n[[terminal]]\nname = \"t\"\ncard_reader = \"R*\"\ncard_identity_apdu = \"+0CA0100\"\n", 6, "terminal.card_identity_apdu", "in hex"),
     ])
@@ -209,11 +213,16 @@ struct ConfigurationLoaderTests {
             card_identity_apdu = "00 CA 01 00 00"
             [[terminal]]
             name = "plain"
+            [[terminal]]
+            name = "my-number"
+            card_reader = "ACS*"
+            card_identity = "jpki-auth-certificate"
             """)
         let terminals = try fixture.load().terminals
-        #expect(terminals[0].cardReader == "Virtual PCD*" && terminals[0].cardIdentityAPDU == [0x00, 0xCA, 0x01, 0x00, 0x00])
+        #expect(terminals[2].cardIdentity == .jpkiAuthenticationCertificate)
+        #expect(terminals[0].cardReader == "Virtual PCD*" && terminals[0].cardIdentity == .apdu([0x00, 0xCA, 0x01, 0x00, 0x00]))
         #expect(terminals[0].profile.watchesCardReader && !terminals[1].profile.watchesCardReader)
-        #expect(terminals[1].cardReader == nil && terminals[1].cardIdentityAPDU == nil)
+        #expect(terminals[1].cardReader == nil && terminals[1].cardIdentity == .atr)
     }
 
     @Test("an impossible policy is refused: a warning as long as the timeout")

@@ -9,8 +9,9 @@ import NIOPosix
 /// the card that leaves with the citizen is seen even when the kiosk app misses it.
 ///
 /// One thread blocks in `SCardGetStatusChange` with no timeout: it wakes only when a card or a
-/// reader comes or goes. The card's identity (its ATR, or the answer to `card_identity_apdu`)
-/// is turned into a pseudonym on that thread and never kept. A reader that disappears counts as
+/// reader comes or goes. The card's identity (its ATR, the answer to `card_identity_apdu`, or a
+/// My Number card's JPKI user-authentication certificate) is turned into a pseudonym on that
+/// thread and never kept. A reader that disappears counts as
 /// the card removed. When pcscd stops, the watcher says so once, retries every second until it
 /// is back, then reports what the readers hold, which the engine compares with what it knew.
 final class CardReaderWatcher: Sendable {
@@ -20,8 +21,8 @@ final class CardReaderWatcher: Sendable {
         var terminal: String
         /// A glob over pcscd's reader names, for example `"Virtual PCD*"`.
         var readerPattern: String
-        /// The APDU whose answer identifies the card; nil for the ATR.
-        var identityAPDU: [UInt8]?
+        /// What identifies the card.
+        var identity: CardIdentity
     }
 
     private let watches: [Watch]
@@ -46,7 +47,7 @@ final class CardReaderWatcher: Sendable {
         report: @escaping @Sendable (String, ReaderReport) -> Void
     ) {
         let watches = configuration.terminals.compactMap { terminal in
-            terminal.cardReader.map { Watch(terminal: terminal.name, readerPattern: $0, identityAPDU: terminal.cardIdentityAPDU) }
+            terminal.cardReader.map { Watch(terminal: terminal.name, readerPattern: $0, identity: terminal.cardIdentity) }
         }
         guard !watches.isEmpty else { return nil }
         self.watches = watches
@@ -140,16 +141,31 @@ final class CardReaderWatcher: Sendable {
         return kioskguard_scard_e_cancelled
     }
 
-    /// The pseudonym of the card in `reader`: its ATR, or the answer to the identity APDU.
+    /// The pseudonym of the card in `reader`: of its ATR, of the answer to the identity APDU, or
+    /// of its JPKI user-authentication certificate.
     private func identify(_ watch: Watch, reader: String, atr: [UInt8], context: SCARDCONTEXT) -> Pseudonym {
-        guard let apdu = watch.identityAPDU else { return pseudonym(atr) }
-        switch PCSCCard.transmit(apdu, reader: reader, context: context) {
-        case .success(let answer):
-            return pseudonym(answer)
-        case .failure(let problem):
-            // The ATR keeps the card known rather than unknown; the answer itself never reaches the log.
-            logger.warning("the card in reader \(reader) (terminal \(watch.terminal)) did not answer the identity APDU (\(problem)): its ATR identifies it")
+        switch watch.identity {
+        case .atr:
             return pseudonym(atr)
+        case .apdu(let apdu):
+            switch PCSCCard.transmit(apdu, reader: reader, context: context) {
+            case .success(let answer):
+                return pseudonym(answer)
+            case .failure(let problem):
+                // The ATR keeps the card known rather than unknown; the answer itself never reaches the log.
+                logger.warning("the card in reader \(reader) (terminal \(watch.terminal)) did not answer the identity APDU (\(problem)): its ATR identifies it")
+                return pseudonym(atr)
+            }
+        case .jpkiAuthenticationCertificate:
+            switch PCSCCard.withCard(reader: reader, context: context, JPKICard.authenticationCertificate) {
+            case .success(let certificate):
+                return certificate.withUnsafeBytes { pseudonymizer.pseudonym(of: $0) }
+            case .failure(let problem):
+                // Every My Number card has the same ATR: falling back to it would make any two
+                // such cards one person. A card without its certificate is like no other card.
+                logger.warning("the card in reader \(reader) (terminal \(watch.terminal)) gave no JPKI user-authentication certificate (\(problem)): it counts as an unidentified card, like no other")
+                return Pseudonym(high: .random(in: .min ... .max), low: .random(in: .min ... .max))
+            }
         }
     }
 

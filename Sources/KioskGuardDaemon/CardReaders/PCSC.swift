@@ -23,29 +23,55 @@ enum PCSCReaders {
     }
 }
 
-/// One exchange with the card in a reader, shared so the kiosk app keeps its own access.
+/// Exchanges with the card in a reader, in shared mode so the kiosk app keeps its own access.
 enum PCSCCard {
-    /// The answer to `apdu` without its status word; a failure names the status or the error.
+    /// Sends one APDU to the card and returns its answer without the status word; anything but
+    /// status 9000 is a failure that names the status.
+    typealias Exchange = ([UInt8]) throws(PCSCCardProblem) -> [UInt8]
+
+    /// The non-empty answer to `apdu`; a failure names the status or the error.
     static func transmit(_ apdu: [UInt8], reader: String, context: SCARDCONTEXT) -> Result<[UInt8], PCSCCardProblem> {
+        withCard(reader: reader, context: context) { (exchange: Exchange) throws(PCSCCardProblem) in
+            let answer = try exchange(apdu)
+            guard !answer.isEmpty else { throw PCSCCardProblem("an empty answer") }
+            return answer
+        }
+    }
+
+    /// Connects to the card in `reader` and runs `body` inside one transaction, so no other
+    /// application's commands come between its exchanges; the card is left as it was.
+    static func withCard<Value>(
+        reader: String, context: SCARDCONTEXT, _ body: (Exchange) throws(PCSCCardProblem) -> Value
+    ) -> Result<Value, PCSCCardProblem> {
         var card = SCARDHANDLE()
         var protocolInUse = DWORD(0)
         let connected = SCardConnect(context, reader, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), &card, &protocolInUse)
         guard connected == kioskguard_scard_success else { return .failure(PCSCCardProblem("connect: \(PCSCResult(connected))")) }
         defer { SCardDisconnect(card, DWORD(SCARD_LEAVE_CARD)) }
-        // 256 bytes of data and the two status bytes: the most a short APDU can answer.
-        var answer = [UInt8](repeating: 0, count: 258)
-        var answerLength = DWORD(answer.count)
-        let sent = SCardTransmit(card, kioskguard_scard_pci(protocolInUse), apdu, DWORD(apdu.count), nil, &answer, &answerLength)
-        guard sent == kioskguard_scard_success else { return .failure(PCSCCardProblem("transmit: \(PCSCResult(sent))")) }
-        let length = Int(answerLength)
-        guard length >= 2 else { return .failure(PCSCCardProblem("an answer without a status word")) }
-        let status = UInt16(answer[length - 2]) << 8 | UInt16(answer[length - 1])
-        guard status == 0x9000 else {
-            let digits = String(status, radix: 16, uppercase: true)
-            return .failure(PCSCCardProblem("status word \(String(repeating: "0", count: 4 - digits.count))\(digits)"))
+        let began = SCardBeginTransaction(card)
+        guard began == kioskguard_scard_success else { return .failure(PCSCCardProblem("transaction: \(PCSCResult(began))")) }
+        defer { SCardEndTransaction(card, DWORD(SCARD_LEAVE_CARD)) }
+        let pci = kioskguard_scard_pci(protocolInUse)
+        let exchange: Exchange = { (apdu: [UInt8]) throws(PCSCCardProblem) -> [UInt8] in
+            // 256 bytes of data and the two status bytes: the most a short APDU can answer.
+            var answer = [UInt8](repeating: 0, count: 258)
+            var answerLength = DWORD(answer.count)
+            let sent = SCardTransmit(card, pci, apdu, DWORD(apdu.count), nil, &answer, &answerLength)
+            guard sent == kioskguard_scard_success else { throw PCSCCardProblem("transmit: \(PCSCResult(sent))") }
+            let length = Int(answerLength)
+            guard length >= 2 else { throw PCSCCardProblem("an answer without a status word") }
+            let status = UInt16(answer[length - 2]) << 8 | UInt16(answer[length - 1])
+            guard status == 0x9000 else {
+                let digits = String(status, radix: 16, uppercase: true)
+                throw PCSCCardProblem("status word \(String(repeating: "0", count: 4 - digits.count))\(digits)")
+            }
+            return Array(answer[..<(length - 2)])
         }
-        guard length > 2 else { return .failure(PCSCCardProblem("an empty answer")) }
-        return .success(Array(answer[..<(length - 2)]))
+        do throws(PCSCCardProblem) {
+            return .success(try body(exchange))
+        } catch {
+            return .failure(error)
+        }
     }
 }
 

@@ -83,7 +83,7 @@ enum RestartRequirement: String, CaseIterable {
         case .site: configuration.daemon.site
         case .cardReaders:
             configuration.terminals.compactMap { terminal in
-                terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentityAPDU ?? [])" }
+                terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentity)" }
             }
         }
     }
