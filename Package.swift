@@ -159,6 +159,7 @@ let package = Package(
         .executableTarget(
             name: "kioskguardctl",
             dependencies: [
+                "KioskGuardVocabulary",
                 "KioskGuardProtocol",
                 "KioskGuardConfiguration",
                 "KioskGuardReview",

@@ -131,6 +131,7 @@ struct ConfigurationBuilder {
         policy.sensitiveIdleTimeout = try section.duration("sensitive_idle_timeout") ?? policy.sensitiveIdleTimeout
         policy.warnBefore = try section.duration("warn_before") ?? policy.warnBefore
         policy.lockConfirmTimeout = try section.duration("lock_confirm_timeout") ?? policy.lockConfirmTimeout
+        policy.terminateConfirmTimeout = try section.duration("terminate_confirm_timeout") ?? policy.terminateConfirmTimeout
         policy.terminateAfterLock = try section.duration("terminate_after_lock") ?? policy.terminateAfterLock
         policy.maxSession = try section.duration("max_session") ?? policy.maxSession
         let cardRemoval = try section.choice("on_card_removed", of: CardRemovalAction.self)

@@ -26,6 +26,7 @@ def private_system_bus(workdir):
     connection = dbus.bus.BusConnection(address)
     manager = connection.get_object("org.freedesktop.login1", "/org/freedesktop/login1")
     manager.AddSession("c7", "seat0", dbus.UInt32(0), "root", True, dbus_interface="org.freedesktop.DBus.Mock")
+    logind_behaves(manager)
     yield address, manager
     mock.terminate()
     bus.terminate()
@@ -33,10 +34,27 @@ def private_system_bus(workdir):
     bus.wait()
 
 
+MANAGER = "org.freedesktop.login1.Manager"
+SESSION_PATH = "'/org/freedesktop/login1/session/' + args[0]"
+
+
+def logind_behaves(manager, screen_locker=True, terminate_ends_session=True):
+    """Makes the mock's session methods do what logind does on a host: with a screen locker,
+    LockSession ends with the session's LockedHint true (without one, logind accepts the call and
+    nothing happens, systemd issue 4409); TerminateSession removes the session unless
+    `terminate_ends_session` is false (processes that ignore SIGTERM); KillSession (with logind's
+    own signature, ssi) always removes it."""
+    lock = f"objects[{SESSION_PATH}].UpdateProperties('org.freedesktop.login1.Session', {{'LockedHint': dbus.Boolean(True)}})" if screen_locker else ""
+    methods = [("LockSession", "s", lock), ("TerminateSession", "s", f"self.RemoveObject({SESSION_PATH})" if terminate_ends_session else ""),
+               ("KillSession", "ssi", f"self.RemoveObject({SESSION_PATH})")]
+    for name, signature, code in methods:
+        manager.AddMethod(MANAGER, name, signature, "", code, dbus_interface="org.freedesktop.DBus.Mock")
+
+
 def logind_calls(manager):
     """The calls the mock logind received, in order, as (method, [arguments])."""
     return [(str(c[1]), [str(a) for a in c[2]]) for c in manager.GetCalls(dbus_interface="org.freedesktop.DBus.Mock")
-            if str(c[1]) in ("LockSession", "TerminateSession")]
+            if str(c[1]) in ("LockSession", "TerminateSession", "KillSession")]
 
 
 def test_logind_lock_and_terminate_are_called_for_the_configured_session(daemons, journal, private_system_bus):
@@ -78,6 +96,80 @@ def test_the_app_is_locked_in_the_logind_session_it_connected_from(daemons, jour
     locked = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name)
     assert "logind session c1" in locked["MESSAGE"], locked["MESSAGE"]
     assert logind_calls(manager) == [("LockSession", ["c1"])]
+
+
+def exec_script(workdir):
+    """An exec lock action that appends what it was asked to a file; returns both paths."""
+    marker, script = workdir / "exec-ran", workdir / "lock.sh"
+    script.write_text(f'#!/bin/sh\necho "$KIOSKGUARD_COMMAND $KIOSKGUARD_SESSION $KIOSKGUARD_REASON" >> {marker}\n')
+    script.chmod(0o755)
+    return script, marker
+
+
+def test_a_logind_lock_that_no_screen_locker_carries_out_is_unconfirmed_and_escalates_to_exec(daemons, journal, private_system_bus, workdir):
+    address, manager = private_system_bus
+    logind_behaves(manager, screen_locker=False)
+    script, marker = exec_script(workdir)
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["logind", "exec"], "logind_session": "c7",
+                       "exec_command": [str(script)]}],
+                     policy={"lock_confirm_timeout": "1s"}, env={"DBUS_SYSTEM_BUS_ADDRESS": address}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    assert daemon.ctl("lock", name).returncode == 0
+    failed = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="logind")
+    assert "lock by logind failed" in failed["MESSAGE"] and "LockedHint was not true within 1s" in failed["MESSAGE"], failed["MESSAGE"]
+    unconfirmed = journal.wait_for(KIOSKGUARD_EVENT="anomaly", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_ANOMALY="lock.unconfirmed")
+    assert unconfirmed["KIOSKGUARD_SESSION"] == "s-1" and "LockedHint" in unconfirmed["KIOSKGUARD_REASON"]
+    ran = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="exec")
+    assert "lock by exec succeeded" in ran["MESSAGE"]
+    assert marker.read_text() == "lock s-1 admin\n"
+    assert logind_calls(manager) == [("LockSession", ["c7"])]
+
+
+def abandoned_session(daemons, address, name, **terminal):
+    """A daemon whose terminal `name` locks and ends sessions through logind session c7 (and
+    `terminal`'s other settings), with session s-1 open and its app gone: the session is locked,
+    and a second later terminated as abandoned."""
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "logind_session": "c7", **terminal}],
+                     policy={"terminate_confirm_timeout": "1s", "terminate_after_lock": "1s"},
+                     env={"DBUS_SYSTEM_BUS_ADDRESS": address}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    client.close()
+    return daemon
+
+
+def test_a_session_that_outlives_terminate_session_is_killed_and_counts_only_once_gone(daemons, journal, private_system_bus, workdir):
+    address, manager = private_system_bus
+    logind_behaves(manager, terminate_ends_session=False)
+    name = unique()
+    daemon = abandoned_session(daemons, address, name, lock_actions=["logind"])
+    kill = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, containing="killing its processes with SIGKILL")
+    assert kill["PRIORITY"] == "4" and "still there 1s after TerminateSession" in kill["MESSAGE"]
+    done = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, containing="terminate by logind")
+    assert "succeeded: logind session c7 is gone after KillSession with SIGKILL" in done["MESSAGE"], done["MESSAGE"]
+    assert logind_calls(manager) == [("LockSession", ["c7"]), ("TerminateSession", ["c7"]), ("KillSession", ["c7", "all", "9"])]
+    # show tells an admin how the session's enforcement ended, after the session is gone too.
+    shown = daemon.ctl("show", "s-1", "--terminal", name)
+    assert shown.returncode == 0, shown.stderr
+    [last] = [line for line in shown.stdout.splitlines() if "lock-action" in line][-1:]
+    assert "terminate by logind succeeded: logind session c7 is gone after KillSession with SIGKILL" in last, shown.stdout
+
+
+def test_a_session_that_outlives_kill_session_escalates_to_the_next_action(daemons, journal, private_system_bus, workdir):
+    address, manager = private_system_bus
+    logind_behaves(manager, terminate_ends_session=False)
+    manager.AddMethod(MANAGER, "KillSession", "ssi", "", "", dbus_interface="org.freedesktop.DBus.Mock")
+    script, marker = exec_script(workdir)
+    name = unique()
+    abandoned_session(daemons, address, name, lock_actions=["logind", "exec"], exec_command=[str(script)])
+    failed = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, containing="terminate by logind failed")
+    assert "still there 1s after KillSession with SIGKILL" in failed["MESSAGE"]
+    journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="exec")
+    assert marker.read_text() == "terminate s-1 abandoned\n"
 
 
 def test_a_failing_logind_call_is_logged_and_escalates_to_exec(daemons, journal, workdir):

@@ -37,6 +37,14 @@ public struct TerminalSnapshot: Hashable, Sendable {
 }
 
 extension SessionEngine {
+    /// The subject of session `id` on `terminal`, open or recently ended; nil for an anonymous
+    /// or unknown one. (A lock action that fails reports after the session may have ended.)
+    public func subject(of id: SessionID, on terminal: TerminalID) -> Pseudonym? {
+        let state = terminals[terminal.index]
+        if let open = state.open, open.id == id { return open.subject }
+        return state.ended(id)?.subject
+    }
+
     /// Every open session, by terminal.
     public func openSessions(at now: Moment) -> [SessionSnapshot] {
         terminals.indices.compactMap { index in

@@ -8,6 +8,9 @@ public struct SessionPolicy: Hashable, Sendable {
     public var warnBefore: Duration = .seconds(20)
     /// A `lock` the kiosk app does not confirm within this time escalates to system lock actions.
     public var lockConfirmTimeout: Duration = .seconds(3)
+    /// A logind termination counts only when the session is gone within this time; else its
+    /// processes are killed, and what still stays escalates to the next lock action.
+    public var terminateConfirmTimeout: Duration = .seconds(5)
     /// A session locked this long is terminated as `abandoned`: a forgotten logout.
     public var terminateAfterLock: Duration = .seconds(120)
     /// No session lives longer than this; it is warned, then terminated (`max-duration`).
@@ -29,7 +32,8 @@ public struct SessionPolicy: Hashable, Sendable {
     public var problem: String? {
         let positive: [(String, Duration)] = [
             ("idle_timeout", idleTimeout), ("sensitive_idle_timeout", sensitiveIdleTimeout),
-            ("lock_confirm_timeout", lockConfirmTimeout), ("terminate_after_lock", terminateAfterLock),
+            ("lock_confirm_timeout", lockConfirmTimeout), ("terminate_confirm_timeout", terminateConfirmTimeout),
+            ("terminate_after_lock", terminateAfterLock),
             ("max_session", maxSession), ("sensitive_auth_max_age", sensitiveAuthMaxAge),
         ]
         for (name, value) in positive where value <= .zero {

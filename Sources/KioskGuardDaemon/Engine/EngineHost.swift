@@ -134,6 +134,20 @@ public final class EngineHost {
 
     private var lastConnectionLimitRecord: NIODeadline?
 
+    /// What the lock actions call when logind accepted a lock that was not seen to happen: a
+    /// `lock.unconfirmed` anomaly, raised on the loop.
+    private func lockUnconfirmedReporter(_ enforcement: Enforcement) -> @Sendable (String) -> Void {
+        let host = NIOLoopBound(self, eventLoop: eventLoop)
+        return { reason in
+            host.eventLoop.execute {
+                let host = host.value
+                host.raise(Anomaly(kind: .lockUnconfirmed, terminal: enforcement.terminalName, session: enforcement.session,
+                                   subject: host.engine.subject(of: enforcement.session, on: enforcement.terminal),
+                                   reason: reason, detectedAt: host.clock.now().wall))
+            }
+        }
+    }
+
     /// Records an anomaly found outside the engine (a refused peer), counting it for patterns.
     public func raise(_ anomaly: Anomaly) {
         execute(engine.raiseExternal(anomaly))
@@ -206,7 +220,8 @@ public final class EngineHost {
             case .notify(let terminal, let notice):
                 write(.notice(notice), to: terminal)
             case .enforce(let enforcement):
-                lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerSession: peers[enforcement.terminal]?.loginSession)
+                lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerSession: peers[enforcement.terminal]?.loginSession,
+                                lockUnconfirmed: lockUnconfirmedReporter(enforcement))
             case .runWarnCommand(let warning):
                 lockActions.warn(warning, terminal: terminals[warning.terminalName])
             default:

@@ -5,9 +5,14 @@ public import NIOPosix
 import Systemd
 
 /// Carries out the engine's system-level enforcements: each configured action in order (logind,
-/// then exec) until one succeeds. Every attempt is recorded; a failure escalates to the next
-/// action, and a lock that no action could enforce is recorded as critical.
-/// Actions block (a bus call, a child process), so they run on a thread pool, never on the loop.
+/// then exec) until one succeeds. An action succeeds only when what it asked for is seen to have
+/// happened: a logind lock when the session's `LockedHint` turns true within
+/// `lock_confirm_timeout`, a logind termination when the session is gone within
+/// `terminate_confirm_timeout` (after `KillSession` with SIGKILL if `TerminateSession` left it).
+/// Every attempt and step is recorded; a failure escalates to the next action, and a lock that no
+/// action could enforce is recorded as critical.
+/// Actions block (a bus call, a wait for logind, a child process), so they run on a thread pool,
+/// never on the loop.
 public struct LockActionRunner: Sendable {
     private let pool: NIOThreadPool
     private let audit: AuditLog
@@ -22,13 +27,17 @@ public struct LockActionRunner: Sendable {
 
     /// Runs `enforcement` in the background with the settings `terminal` has in the
     /// configuration in force now; `peerSession` is the logind session the kiosk app was in when
-    /// it connected, the one locked unless the terminal names one.
-    public func run(_ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?) {
+    /// it connected, the one locked unless the terminal names one. `lockUnconfirmed` is told (on
+    /// the pool's thread) why a lock logind accepted was not seen to happen.
+    public func run(
+        _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?,
+        lockUnconfirmed: @escaping @Sendable (String) -> Void
+    ) {
         pool.submit { state in
             guard case .active = state else { return }
             for action in enforcement.actions {
                 do {
-                    let detail = try perform(action, enforcement, terminal: terminal, peerSession: peerSession)
+                    let detail = try perform(action, enforcement, terminal: terminal, peerSession: peerSession, lockUnconfirmed: lockUnconfirmed)
                     record(action, enforcement, level: .notice, "\(enforcement.command.rawValue) by \(action.rawValue) succeeded: \(detail)")
                     metrics.lockAction(action, .succeeded)
                     return
@@ -48,11 +57,10 @@ public struct LockActionRunner: Sendable {
     public func warn(_ warning: WarnCommandRun, terminal: TerminalConfiguration?) {
         pool.submit { state in
             guard case .active = state, let terminal, let program = terminal.warnCommand.first else { return }
-            let lockIn = warning.lockIn.components
             let environment = [
                 "KIOSKGUARD_TERMINAL=\(warning.terminalName)", "KIOSKGUARD_SESSION=\(warning.session.rawValue)",
-                "KIOSKGUARD_REASON=\(warning.reason.rawValue)",
-                "KIOSKGUARD_LOCK_IN=\(lockIn.seconds + (lockIn.attoseconds > 0 ? 1 : 0))", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                "KIOSKGUARD_REASON=\(warning.reason.rawValue)", "KIOSKGUARD_LOCK_IN=\(warning.lockIn.wholeSecondsRoundedUp)",
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
             ]
             let fields: Logger.Metadata = [
                 JournalFields.terminal: .string(warning.terminalName), JournalFields.session: .string(warning.session.rawValue),
@@ -68,14 +76,22 @@ public struct LockActionRunner: Sendable {
         }
     }
 
-    private func perform(_ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?) throws -> String {
+    private func perform(
+        _ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?,
+        lockUnconfirmed: @Sendable (String) -> Void
+    ) throws -> String {
         switch action {
         case .logind:
             guard let session = terminal?.logindSession ?? peerSession else {
                 throw LockActionError("the kiosk app was in no logind session when it connected, and none is configured")
             }
-            try Logind.call(enforcement.command == .lock ? .lockSession : .terminateSession, session: session)
-            return "logind session \(session)"
+            let policy = terminal?.profile.policy ?? SessionPolicy()
+            switch enforcement.command {
+            case .lock:
+                return try lockByLogind(session, within: policy.lockConfirmTimeout, lockUnconfirmed)
+            case .terminate:
+                return try terminateByLogind(session, enforcement, within: policy.terminateConfirmTimeout)
+            }
         case .exec:
             guard let terminal, !terminal.execCommand.isEmpty else { throw LockActionError("no exec_command is configured") }
             let environment = [
@@ -87,6 +103,32 @@ public struct LockActionRunner: Sendable {
             guard status == 0 else { throw LockActionError("\(terminal.execCommand[0]) exited with status \(status)") }
             return terminal.execCommand[0]
         }
+    }
+
+    /// LockSession, then the session's LockedHint: logind accepts the call whether or not a
+    /// screen locker listens, so only the hint says the screen is locked.
+    private func lockByLogind(_ session: String, within timeout: Duration, _ lockUnconfirmed: @Sendable (String) -> Void) throws -> String {
+        try Logind.call(.lockSession, session: session)
+        guard try Logind.waitUntilLocked(session: session, timeout: timeout) else {
+            let reason = "logind accepted LockSession, but session \(session)'s LockedHint was not true within \(timeout.wholeSecondsRoundedUp)s: no screen locker locked it"
+            lockUnconfirmed(reason)
+            throw LockActionError(reason)
+        }
+        return "logind session \(session) is locked (LockedHint)"
+    }
+
+    /// TerminateSession, then the session must be gone; if it stays, KillSession with SIGKILL,
+    /// and it must be gone after that.
+    private func terminateByLogind(_ session: String, _ enforcement: Enforcement, within timeout: Duration) throws -> String {
+        try Logind.call(.terminateSession, session: session)
+        if try Logind.waitUntilGone(session: session, timeout: timeout) { return "logind session \(session) is gone" }
+        record(.logind, enforcement, level: .warning,
+               "logind session \(session) was still there \(timeout.wholeSecondsRoundedUp)s after TerminateSession: killing its processes with SIGKILL")
+        try Logind.call(.killSession, session: session)
+        guard try Logind.waitUntilGone(session: session, timeout: timeout) else {
+            throw LockActionError("logind session \(session) was still there \(timeout.wholeSecondsRoundedUp)s after KillSession with SIGKILL")
+        }
+        return "logind session \(session) is gone after KillSession with SIGKILL"
     }
 
     private func record(_ action: SystemLockAction?, _ enforcement: Enforcement, level: Logger.Level, _ message: String) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KioskGuardProtocol
 import KioskGuardReview
+import KioskGuardVocabulary
 
 /// `kioskguardctl sessions`: every open session.
 struct SessionsCommand: ParsableCommand {
@@ -71,7 +72,10 @@ struct ShowCommand: ParsableCommand {
             print("session \(session)\(terminals.first.map { " on \($0)" } ?? "") is not open")
         }
         Output.table(["time", "event", "detail"], timeline.map { entry in
-            let detail = [entry.state, entry.reason, entry.anomaly, entry.step, entry.account].compactMap { $0 }.joined(separator: " ")
+            // A lock action's entry says in words which action did what, and whether it was seen
+            // to happen: how an enforcement of the session ended.
+            let detail = entry.event == AuditEvent.lockAction.rawValue ? ReviewText.printable(entry.message)
+                : [entry.state, entry.reason, entry.anomaly, entry.step, entry.account].compactMap { $0 }.joined(separator: " ")
             return [ReviewText.localTime(entry.time), entry.event, detail.isEmpty ? "-" : detail]
         }, empty: "no journal entries for this session")
     }
