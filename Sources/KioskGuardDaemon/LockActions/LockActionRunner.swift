@@ -14,11 +14,18 @@ import Systemd
 /// Actions block (a bus call, a wait for logind, a child process), so they run on a thread pool,
 /// never on the loop.
 public struct LockActionRunner: Sendable {
+    /// How many enforcements may run at once, each on a thread of its own while it waits for
+    /// logind (up to `lock_confirm_timeout`, or twice `terminate_confirm_timeout`); more wait
+    /// their turn. A burst larger than this, all on logind without a screen locker, is
+    /// enforced in waves.
+    public static let concurrentEnforcements = 8
+
     private let pool: NIOThreadPool
     private let audit: AuditLog
     private let metrics: DaemonMetrics
 
-    /// A runner using `pool` for the blocking work, counting results in `metrics`.
+    /// A runner using `pool` (of `concurrentEnforcements` threads) for the blocking work,
+    /// counting results in `metrics`.
     public init(pool: NIOThreadPool, audit: AuditLog, metrics: DaemonMetrics) {
         self.pool = pool
         self.audit = audit

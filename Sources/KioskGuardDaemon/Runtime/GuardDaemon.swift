@@ -36,18 +36,23 @@ public enum GuardDaemon {
         let pool = NIOThreadPool(numberOfThreads: 2)
         // Peer lookups have their own threads: a slow user database must not hold up lock actions.
         let lookups = NIOThreadPool(numberOfThreads: 2)
+        // Lock actions too: each waits for logind to confirm (seconds), and must not wait behind
+        // other work or too few threads.
+        let enforcements = NIOThreadPool(numberOfThreads: LockActionRunner.concurrentEnforcements)
         pool.start()
         lookups.start()
+        enforcements.start()
         let loop = group.next()
         do {
             let parts = try await loop.submit {
-                try start(configuration, loader: loader, configurationPath: configurationPath, environment: environment, audit: audit, on: loop, pool: pool)
+                try start(configuration, loader: loader, configurationPath: configurationPath, environment: environment, audit: audit, on: loop,
+                          pool: pool, enforcements: enforcements)
             }.get()
             let running = parts.running
             let servers = try await bind(configuration.daemon, activated: activated, running: running,
                                          identifier: SocketPeerIdentifier(pool: lookups), group: group)
             let hangups = await UnixSignalsSequence(trapping: .sighup)
-            var services: [any Service] = [EngineService(running: running, group: group, pools: [lookups, pool])]
+            var services: [any Service] = [EngineService(running: running, group: group, pools: [lookups, pool, enforcements])]
             services.append(AlertOutboxService(alerts: parts.alerts))
             services.append(HotlineDeliveriesService(alerts: parts.alerts))
             services.append(MetricsService(running: running, metrics: parts.metrics, pool: pool, logger: logger))
@@ -59,6 +64,7 @@ public enum GuardDaemon {
         } catch {
             try? await lookups.shutdownGracefully()
             try? await pool.shutdownGracefully()
+            try? await enforcements.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
         }
@@ -76,7 +82,7 @@ public enum GuardDaemon {
     /// outbox, the card-reader watcher, `STATUS=`. Runs on the engine's loop.
     private static func start(
         _ configuration: DaemonConfiguration, loader: ConfigurationLoader, configurationPath: String?, environment: [String: String],
-        audit: AuditLog, on loop: any EventLoop, pool: NIOThreadPool
+        audit: AuditLog, on loop: any EventLoop, pool: NIOThreadPool, enforcements: NIOThreadPool
     ) throws -> Parts {
         try SocketPaths.makeDirectories(configuration.daemon.stateDirectory, mode: 0o700)
         if let problem = FileSystem.ownershipProblem(ofDirectory: configuration.daemon.stateDirectory) {
@@ -87,7 +93,7 @@ public enum GuardDaemon {
         let metrics = DaemonMetrics(site: configuration.daemon.site, terminals: configuration.terminals.map(\.name))
         let host = EngineHost(
             eventLoop: loop, configuration: configuration, clock: SystemClock(), audit: audit, state: state,
-            lockActions: LockActionRunner(pool: pool, audit: audit, metrics: metrics), metrics: metrics
+            lockActions: LockActionRunner(pool: enforcements, audit: audit, metrics: metrics), metrics: metrics
         )
         let control = ControlService(host: host, pseudonymizer: pseudonymizer)
         let reloader = Reloader(host: host, loader: loader, path: configurationPath, pool: pool)
