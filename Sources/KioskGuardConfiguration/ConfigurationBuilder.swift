@@ -192,6 +192,12 @@ struct ConfigurationBuilder {
                 throw section.error("exec_command", "the exec lock action needs exec_command with an absolute program path")
             }
         }
+        if let devices = try section.strings("input_devices") {
+            guard devices.count <= 16, devices.allSatisfy({ $0.hasPrefix("/") && $0.utf8.count <= 4096 && !$0.contains("\0") }) else {
+                throw section.error("input_devices", "up to 16 absolute paths or globs of evdev devices, such as \"/dev/input/by-path/*-kbd\"")
+            }
+            configuration.inputDevices = devices
+        }
         if let warnCommand = try section.strings("warn_command") {
             guard let program = warnCommand.first, program.hasPrefix("/") else {
                 throw section.error("warn_command", "must start with an absolute program path")

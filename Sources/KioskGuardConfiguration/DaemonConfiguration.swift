@@ -181,6 +181,9 @@ public struct TerminalConfiguration: Sendable {
     public var cardReader: String?
     /// What identifies the card in that reader (`card_identity`, `card_identity_apdu`).
     public var cardIdentity = CardIdentity.atr
+    /// Globs of the evdev devices whose input is activity for the terminal's open session
+    /// (`input_devices`, such as `/dev/input/by-path/*-kbd`); empty: none.
+    public var inputDevices: [String] = []
 
     /// The terminal's name.
     public var name: String { profile.name }

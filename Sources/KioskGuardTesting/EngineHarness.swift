@@ -62,6 +62,12 @@ public struct EngineHarness {
         keep(engine.readerReported(report, on: terminal(name), at: clock.now()))
     }
 
+    /// Someone used the input devices of terminal `name` now.
+    @discardableResult
+    public mutating func input(on name: String = "counter-1") -> [EngineAction] {
+        keep(engine.inputActivity(on: terminal(name), at: clock.now()))
+    }
+
     /// Lets `duration` pass, firing every deadline at its exact instant on the way.
     @discardableResult
     public mutating func advance(by duration: Duration) -> [EngineAction] {

@@ -104,9 +104,11 @@ class JournalFollower:
         assert entry is not None, f"no journal entry with {fields} {containing or ''} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
         return entry
 
-    def wait_count(self, count, timeout=DEADLINE, **fields):
-        """All entries with `fields`, once there are at least `count` of them."""
-        matches = lambda: [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())]
+    def wait_count(self, count, timeout=DEADLINE, containing=None, **fields):
+        """All entries with `fields` (and whose MESSAGE contains `containing`, if given), once
+        there are at least `count` of them."""
+        matches = lambda: [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())
+                           and (containing or "") in (e.get("MESSAGE") or "")]
         self._read_until(lambda e: len(matches()) >= count, time.monotonic() + timeout)
         found = matches()
         assert len(found) >= count, f"only {len(found)} of {count} journal entries with {fields} within {timeout}s"

@@ -92,6 +92,21 @@ struct CardBoundSessionTests {
         #expect(harness.notices().contains { if case .warn = $0 { true } else { false } })
     }
 
+    @Test("input on the terminal's devices cancels an idle warning, but never unlocks a locked session")
+    func inputActivity() throws {
+        var harness = cardTerminal(onCardRemoved: .lock)
+        harness.reader(.cardPresent(card: aliceCard))
+        harness.advance(by: .seconds(50))
+        #expect(harness.openSession()?.state == .warned)
+        harness.input()
+        #expect(harness.openSession()?.state == .active)
+        #expect(harness.records(.sessionResumed).count == 1)
+        harness.advance(by: .seconds(60))
+        #expect(harness.openSession()?.state == .locked)
+        harness.input()
+        #expect(harness.openSession()?.state == .locked)
+    }
+
     @Test("on an app terminal, a card in the watched reader begins nothing")
     func appTerminalIsUnchanged() {
         var harness = EngineHarness(terminals: [TerminalProfile(name: "counter-1", watchesCardReader: true)])

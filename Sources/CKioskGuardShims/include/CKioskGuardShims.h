@@ -4,6 +4,11 @@
 #include <sys/types.h>
 /* getrandom(2) and GRND_NONBLOCK, which Swift's Glibc module does not export. */
 #include <sys/random.h>
+/* epoll(7) and eventfd(2) for the input-device watcher, and the evdev record it reads: none of
+ * them is in Swift's Glibc module. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <linux/input.h>
 
 /* pidfd_open(2): a descriptor that becomes readable when the process exits. The syscall(2)
  * entry point is variadic and cannot be called from Swift. Returns -1 and sets errno on error. */

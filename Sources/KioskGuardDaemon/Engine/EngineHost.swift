@@ -108,6 +108,12 @@ public final class EngineHost {
         execute(engine.handle(event, requestID: requestID, from: terminal, at: moment), flush: false)
     }
 
+    /// Someone used the input devices of terminal `name`: activity for its open session.
+    public func inputActivity(terminal name: String) {
+        guard let terminal = engine.terminal(named: name) else { return }
+        execute(engine.inputActivity(on: terminal, at: clock.now()))
+    }
+
     /// What the watched card reader of terminal `name` saw. Its card rules outrank the app's.
     public func readerReported(_ report: ReaderReport, terminal name: String) {
         guard let terminal = engine.terminal(named: name) else { return }

@@ -56,7 +56,9 @@ public enum GuardDaemon {
             services.append(AlertOutboxService(alerts: parts.alerts))
             services.append(HotlineDeliveriesService(alerts: parts.alerts))
             services.append(MetricsService(running: running, metrics: parts.metrics, pool: pool, logger: logger))
-            if let watcher = parts.cardReaders { services.append(CardReaderService(watcher: watcher, pool: pool)) }
+            for watcher in [parts.cardReaders, parts.inputDevices] as [(any WatcherThread)?] {
+                if let watcher { services.append(WatcherThreadService(watcher: watcher, pool: pool)) }
+            }
             services += servers.map { SocketServerService(channel: $0) } as [any Service]
             services.append(ReloadService(hangups: hangups, running: running))
             services.append(ReadinessService(running: running))
@@ -75,6 +77,7 @@ public enum GuardDaemon {
         var running: NIOLoopBound<RunningDaemon>
         var alerts: AlertService
         var cardReaders: CardReaderWatcher?
+        var inputDevices: InputActivityWatcher?
         var metrics: DaemonMetrics
     }
 
@@ -109,6 +112,9 @@ public enum GuardDaemon {
         let cardReaders = CardReaderWatcher(configuration: configuration, pseudonymizer: pseudonymizer, logger: audit.logger) { terminal, report in
             loop.execute { boundHost.value.readerReported(report, terminal: terminal) }
         }
+        let inputDevices = try InputActivityWatcher(configuration: configuration, logger: audit.logger) { terminal in
+            loop.execute { boundHost.value.inputActivity(terminal: terminal) }
+        }
         host.statusChanged = { [unowned running] in running.statusChanged() }
         // Made with no [[hotline]] too: a reload may add one.
         let alerts = try AlertService(configuration: configuration, environment: environment,
@@ -119,7 +125,7 @@ public enum GuardDaemon {
         reloader.alerts = alerts
         host.anomalySink = { alerts.accept($0) }
         try host.restore()
-        return Parts(running: bound, alerts: alerts, cardReaders: cardReaders, metrics: metrics)
+        return Parts(running: bound, alerts: alerts, cardReaders: cardReaders, inputDevices: inputDevices, metrics: metrics)
     }
 
     /// Takes the sockets systemd passed (`activated`, by name: `events`, `control`) or binds the

@@ -61,12 +61,13 @@ final class Reloader {
 }
 
 /// A setting a running daemon cannot take over from a reload: the sockets it holds, the state it
-/// opened, and the card-reader thread started once.
+/// opened, and the card-reader and input-device threads started once.
 enum RestartRequirement: String, CaseIterable {
     case eventsSocket = "events_socket"
     case controlSocket = "control_socket"
     case stateDirectory = "state_directory"
     case cardReaders = "card readers"
+    case inputDevices = "input devices"
     /// Written into every journal entry by the log handler set up at start.
     case site
 
@@ -85,6 +86,8 @@ enum RestartRequirement: String, CaseIterable {
             configuration.terminals.compactMap { terminal in
                 terminal.cardReader.map { "\(terminal.name) \($0) \(terminal.cardIdentity)" }
             }
+        case .inputDevices:
+            configuration.terminals.filter { !$0.inputDevices.isEmpty }.map { "\($0.name) \($0.inputDevices)" }
         }
     }
 }
