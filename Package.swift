@@ -219,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KioskGuardFramingTests",
-            dependencies: ["KioskGuardFraming", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: ["KioskGuardFraming", "KioskGuardProtocol", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

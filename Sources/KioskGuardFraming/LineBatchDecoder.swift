@@ -21,17 +21,8 @@ public struct LineBatchDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> LineBatch? {
-        let (end, overlong) = buffer.withUnsafeReadableBytes { bytes -> (Int, Bool) in
-            var end = 0
-            while end < bytes.count {
-                switch framer.frame(UnsafeRawBufferPointer(rebasing: bytes[end...])) {
-                case .line(_, let consumed): end += consumed
-                case .incomplete: return (end, false)
-                case .tooLong: return (end, true)
-                }
-            }
-            return (end, false)
-        }
+        let limit = framer.maxLineLength
+        let (end, overlong) = buffer.withUnsafeReadableBytes { Self.completeLines(in: $0, maxLineLength: limit) }
         guard end > 0 else {
             if overlong { throw LineTooLongError(limit: framer.maxLineLength) }
             if buffer.readerIndex > 0 || buffer.capacity > 2 * buffer.readableBytes + 1024 {
@@ -42,6 +33,34 @@ public struct LineBatchDecoder: NIOSingleStepByteToMessageDecoder {
             return nil
         }
         return LineBatch(bytes: buffer.readSlice(length: end)!)
+    }
+
+    /// Where the complete lines within the limit end in `bytes`, and whether the line after
+    /// them is over the limit already (`LineFramer`'s rules, line after line). The lines are
+    /// not walked one by one here, since the handler walks them anyway: a line over the limit
+    /// needs `maxLineLength + 1` bytes without a newline, so it is enough to find the last
+    /// newline in each window of `maxLineLength + 2` bytes from the end of the lines before.
+    static func completeLines(in bytes: UnsafeRawBufferPointer, maxLineLength limit: Int) -> (end: Int, overlong: Bool) {
+        var start = 0
+        while start < bytes.count {
+            let window = min(bytes.count, start + limit + 2)
+            var last = window - 1
+            while last >= start && bytes[last] != 0x0A { last -= 1 }
+            guard last >= start else {
+                // No newline within the window: the line at `start` is incomplete, or too long.
+                return (start, bytes.count - start > limit + 1)
+            }
+            // Every line in the window is within the limit, but for a newline at the window's
+            // very end that is the first one in it: that line has `limit + 1` bytes, one too
+            // many unless the last of them is the `\r` before `\n`.
+            if last - start == limit + 1, bytes[last - 1] != 0x0D {
+                var earlier = last - 1
+                while earlier >= start && bytes[earlier] != 0x0A { earlier -= 1 }
+                if earlier < start { return (start, true) }
+            }
+            start = last + 1
+        }
+        return (start, false)
     }
 
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> LineBatch? {

@@ -171,9 +171,11 @@ public enum Logind {
                     if processed == 0 { break }
                     heard = true
                 }
-                if heard { continue }
+                // Checked whatever was heard, so a logind that never stops talking cannot keep
+                // this from timing out.
                 let remaining = deadline - ContinuousClock.now
                 guard remaining > .zero else { return try done() }
+                if heard { continue }
                 let microseconds = remaining.components.seconds * 1_000_000 + remaining.components.attoseconds / 1_000_000_000_000 + 1
                 let waited = sd_bus_wait(handle, UInt64(microseconds))
                 guard waited >= 0 else { throw failure(waited, sd_bus_error()) }

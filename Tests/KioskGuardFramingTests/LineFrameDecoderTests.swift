@@ -1,4 +1,5 @@
-import KioskGuardFraming
+@testable import KioskGuardFraming
+import KioskGuardProtocol
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -106,5 +107,46 @@ import Testing
         #expect(try decoder.decode(buffer: &buffer) == nil)
         #expect(String(buffer: buffer) == "part")
         #expect(buffer.capacity < 1024)
+    }
+}
+
+@Suite struct LineBatchWindowTests {
+    /// What `LineFramer` says of `bytes`, line after line: the decoder's rules.
+    private func framedLineByLine(_ bytes: [UInt8], limit: Int) -> (end: Int, overlong: Bool) {
+        let framer = LineFramer(maxLineLength: limit)
+        return bytes.withUnsafeBytes { all in
+            var end = 0
+            while end < all.count {
+                switch framer.frame(UnsafeRawBufferPointer(rebasing: all[end...])) {
+                case .line(_, let consumed): end += consumed
+                case .incomplete: return (end, false)
+                case .tooLong: return (end, true)
+                }
+            }
+            return (end, false)
+        }
+    }
+
+    @Test func findingTheLastNewlineOfEachWindowAgreesWithFramingLineByLine() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let limit = Int.random(in: 1...12, using: &generator)
+            // Lines around the limit, some ending in \r\n, some unterminated at the end.
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                bytes += (0..<Int.random(in: 0...(limit + 3), using: &generator)).map { _ in
+                    [UInt8(ascii: "a"), UInt8(ascii: "\r"), UInt8(ascii: " ")].randomElement(using: &generator)!
+                }
+                switch Int.random(in: 0...3, using: &generator) {
+                case 0: bytes += [0x0D, 0x0A]
+                case 1, 2: bytes += [0x0A]
+                default: break
+                }
+            }
+            let found = bytes.withUnsafeBytes { LineBatchDecoder.completeLines(in: $0, maxLineLength: limit) }
+            let expected = framedLineByLine(bytes, limit: limit)
+            #expect(found == expected, "limit \(limit), bytes \(bytes)")
+            if found != expected { return }
+        }
     }
 }
