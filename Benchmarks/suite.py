@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LOAD = ROOT / "Benchmarks" / "daemon" / "daemon_load.py"
 BROWSER = ROOT / "Benchmarks" / "browser" / "browser_latency.py"
+CARD_TERMINALS = ROOT / "Benchmarks" / "daemon" / "card_terminals.py"
 
 # (title, daemon_load arguments or [another script, its arguments], [(figure, unit, target text or "", check or None)])
 # The memory scenario's figures at every size.
@@ -105,6 +106,19 @@ SCENARIOS = [
         ("lock_to_overlay_p99_ms", "ms", "< 100", lambda v: v < 100),
         ("bridge_cpu_percent", "% CPU of the bridge while a key is typed every 50 ms", "", None),
         ("bridge_private_kib", "KiB private memory of the bridge after the typing", "", None),
+    ]),
+    ("card-only terminal, a card taken out to its session terminated by exec (50)", [CARD_TERMINALS, "card-only-removal", "--removals", "50"], [
+        ("removal_to_terminate_p50_ms", "ms from the virtual card leaving to the exec action's run, pcscd's polling included", "", None),
+        ("removal_to_terminate_p99_ms", "ms", "", None),
+    ]),
+    ("card identity, ATR against a My Number card's JPKI certificate (30 insertions each)", [CARD_TERMINALS, "card-identity", "--insertions", "30"], [
+        ("insertion_to_present_atr_p50_ms", "ms from a card's insertion to the daemon reporting it, by ATR", "", None),
+        ("insertion_to_present_jpki_p50_ms", "ms, by its JPKI certificate", "", None),
+        ("jpki_read_p50_ms", "ms the certificate adds", "", None),
+    ]),
+    ("input devices, key presses at 1,000 events/s for 20 s", [CARD_TERMINALS, "input-cpu", "--rate", "1000", "--seconds", "20"], [
+        ("cpu_percent_with_input", "% CPU of the daemon", "", None),
+        ("cpu_us_per_event", "µs of daemon CPU per input event, beyond idle", "", None),
     ]),
 ]
 

@@ -106,7 +106,9 @@ def start_daemon(directory, terminals, policy, binary, log_target="journal", ext
     for first in range(0, terminals, 5000):
         block = []
         for index in range(first, min(first + 5000, terminals)):
-            block += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', 'lock_actions = ["client"]', *terminal_lines]
+            # The app's own lock unless the caller names the terminal's lock actions.
+            actions = [] if any(line.startswith("lock_actions") for line in terminal_lines) else ['lock_actions = ["client"]']
+            block += ["[[terminal]]", f'name = "t{index}"', 'allowed_users = ["root"]', *actions, *terminal_lines]
         (dropins / f"{first // 5000:04d}-terminals.toml").write_text("\n".join(block) + "\n")
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(directory / "notify.sock"))

@@ -108,7 +108,7 @@ class JournalFollower:
         """All entries with `fields` (and whose MESSAGE contains `containing`, if given), once
         there are at least `count` of them."""
         matches = lambda: [e for e in self.entries if all(e.get(k) == v for k, v in fields.items())
-                           and (containing or "") in (e.get("MESSAGE") or "")]
+                           and (containing is None or containing in (e.get("MESSAGE") or ""))]
         self._read_until(lambda e: len(matches()) >= count, time.monotonic() + timeout)
         found = matches()
         assert len(found) >= count, f"only {len(found)} of {count} journal entries with {fields} within {timeout}s"

@@ -45,6 +45,8 @@ CARD_TERMINAL, VPCD_PORT = "counter-2", 35963
 # Terminals for hostile traffic, admitting root, which the step's raw connections run as: the
 # same traffic goes to each, whole to one and in pieces to the other, from the same fresh state.
 HOSTILE_TERMINAL, PIECES_TERMINAL = "counter-3", "counter-4"
+# A terminal with no app: the card in the same reader begins and ends its sessions.
+CARD_ONLY_TERMINAL = "counter-5"
 SUBJECT_A, SUBJECT_B = "310129-954F", "280286-1234"
 DEADLINE = 60.0
 UNIT = "kioskguard.service"
@@ -486,6 +488,41 @@ allowed_users = ["root"]
         app.send("session.end", session="s-card", reason="logout")
         app.close()
 
+    def card_only_terminal_ends_the_kiosk_users_logind_session():
+        # A terminal with no app at all: the card in the watched reader is the session, and
+        # taking it out ends the kiosk user's real logind session through the sandboxed daemon,
+        # counted only once logind has no such session any more.
+        login = subprocess.Popen(["su", "-l", "kiosk", "-c", "exec sleep 600"])
+        children = pathlib.Path(f"/proc/{login.pid}/task/{login.pid}/children")
+        sleeper = int(wait_until("the kiosk user's login", lambda: children.read_text().split(), wake=journal.read)[0])
+        session = wait_until("the login's logind session", lambda: logind_session_of(sleeper), wake=journal.read)
+        dropin = pathlib.Path("/etc/kioskguard/kioskguard.toml.d/80-card-only.toml")
+        dropin.write_text(f'[[terminal]]\nname = "{CARD_ONLY_TERMINAL}"\nsession_source = "card"\ncard_reader = "Virtual PCD*"\n'
+                          f'lock_actions = ["logind"]\nlogind_session = "{session}"\n')
+        try:
+            # Card readers are read at start.
+            run("systemctl", "restart", UNIT)
+            wait_until("pcscd's virtual reader to listen", lambda: listening(VPCD_PORT), wake=journal.read)
+            card = VirtualCard(VPCD_PORT, "CARD-ONLY-SYSTEM-TEST")
+            begun = journal.wait_for("the card's session", KIOSKGUARD_EVENT="session-begun", KIOSKGUARD_TERMINAL=CARD_ONLY_TERMINAL)
+            card.remove()
+            ended = journal.wait_for("the session's end", KIOSKGUARD_EVENT="session-ended", KIOSKGUARD_TERMINAL=CARD_ONLY_TERMINAL)
+            check(ended["KIOSKGUARD_SESSION"] == begun["KIOSKGUARD_SESSION"] and ended["KIOSKGUARD_REASON"] == "card-removed",
+                  f"the card's session ended as {ended.get('KIOSKGUARD_REASON')}")
+            action = journal.wait_for("the logind termination", KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=CARD_ONLY_TERMINAL,
+                                      KIOSKGUARD_LOCK_ACTION="logind")
+            check("terminate by logind succeeded" in action["MESSAGE"] and f"logind session {session} is gone" in action["MESSAGE"],
+                  f"the logind termination did not succeed: {action['MESSAGE']}")
+            check(login.wait(timeout=DEADLINE) is not None and not pathlib.Path(f"/proc/{sleeper}").exists(),
+                  "the kiosk user's processes outlived the termination")
+            check(subprocess.run(["loginctl", "show-session", session], capture_output=True).returncode != 0,
+                  f"logind still has session {session}")
+        finally:
+            if login.poll() is None:
+                login.kill()
+            dropin.unlink()
+            run("kioskguardctl", "reload")
+
     def hostile_traffic_under_the_sandbox():
         # The integration tier's hostile traffic, replayed against the daemon confined by the
         # installed unit (syscall filter, MemoryDenyWriteExecute, …): anything the sandbox
@@ -575,6 +612,8 @@ allowed_users = ["root"]
         ("a collector receives the journal by journal-upload and the audit finds the card swap there",
          a_collector_receives_the_journal_and_the_audit_reads_it),
         ("a card leaving the PC/SC reader the hardened daemon watches locks the session", card_reader_watched_from_the_sandbox),
+        ("a card-only terminal: the card begins the session, and taking it out ends the kiosk user's logind session",
+         card_only_terminal_ends_the_kiosk_users_logind_session),
         ("hostile traffic in 143-byte pieces, floods, nesting and bad UTF-8 under the sandbox", hostile_traffic_under_the_sandbox),
         ("reload and restart keep pending alerts and lock open sessions", reload_and_restart_keep_alerts_and_lock_sessions),
         ("SIGKILL leads to a restart by systemd", sigkill_restarts),
