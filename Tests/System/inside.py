@@ -612,10 +612,11 @@ allowed_users = ["root"]
         ("a collector receives the journal by journal-upload and the audit finds the card swap there",
          a_collector_receives_the_journal_and_the_audit_reads_it),
         ("a card leaving the PC/SC reader the hardened daemon watches locks the session", card_reader_watched_from_the_sandbox),
-        ("a card-only terminal: the card begins the session, and taking it out ends the kiosk user's logind session",
-         card_only_terminal_ends_the_kiosk_users_logind_session),
         ("hostile traffic in 143-byte pieces, floods, nesting and bad UTF-8 under the sandbox", hostile_traffic_under_the_sandbox),
         ("reload and restart keep pending alerts and lock open sessions", reload_and_restart_keep_alerts_and_lock_sessions),
+        # After the steps that use the kiosk app connected to counter-1: this one restarts the daemon.
+        ("a card-only terminal: the card begins the session, and taking it out ends the kiosk user's logind session",
+         card_only_terminal_ends_the_kiosk_users_logind_session),
         ("SIGKILL leads to a restart by systemd", sigkill_restarts),
         ("a stalled main loop is caught by the watchdog", watchdog_catches_a_stall),
     ]
