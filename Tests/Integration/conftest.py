@@ -99,7 +99,9 @@ class JournalFollower:
     def wait_for(self, timeout=DEADLINE, containing=None, **fields):
         """The first entry whose fields include `fields` (KIOSKGUARD_EVENT=…, …) and whose MESSAGE
         contains `containing`, if given."""
-        matches = lambda e: all(e.get(k) == v for k, v in fields.items()) and (containing or "") in (e.get("MESSAGE") or "")
+        # journald gives a MESSAGE with control characters as a list of bytes: only a wanted
+        # text is looked for in it.
+        matches = lambda e: all(e.get(k) == v for k, v in fields.items()) and (containing is None or containing in (e.get("MESSAGE") or ""))
         entry = self._read_until(matches, time.monotonic() + timeout)
         assert entry is not None, f"no journal entry with {fields} {containing or ''} within {timeout}s; saw {[e.get('MESSAGE') for e in self.entries][-15:]}"
         return entry

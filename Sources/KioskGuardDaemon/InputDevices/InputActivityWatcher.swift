@@ -160,12 +160,17 @@ private struct InputDeviceLoop {
                 continue
             }
             if count < 0 && (errno == EAGAIN || errno == EINTR) { return active }
-            if let device = open.removeValue(forKey: descriptor) {
-                logger.notice("input device \(device.path) of terminal \(device.terminals.joined(separator: ", ")) is gone")
-            }
-            close(descriptor)
+            forget(descriptor)
             return active
         }
+    }
+
+    /// Closes a device that is gone (unplugged, or no longer matched), saying so once.
+    private mutating func forget(_ descriptor: Int32) {
+        if let device = open.removeValue(forKey: descriptor) {
+            logger.notice("input device \(device.path) of terminal \(device.terminals.joined(separator: ", ")) is gone")
+        }
+        close(descriptor)
     }
 
     private mutating func reportActivity(of terminal: String, _ report: @Sendable (String) -> Void) {
@@ -188,9 +193,7 @@ private struct InputDeviceLoop {
             }
         }
         for (descriptor, device) in open where wanted[device.path] == nil {
-            open[descriptor] = nil
-            close(descriptor)
-            logger.notice("input device \(device.path) of terminal \(device.terminals.joined(separator: ", ")) is gone")
+            forget(descriptor)
         }
         let opened = Set(open.values.map(\.path))
         for (path, terminals) in wanted.sorted(by: { $0.key < $1.key }) where !opened.contains(path) {
