@@ -9,8 +9,10 @@ import Glibc
 /// `sd_bus_call_method` cannot be called from Swift. Everything blocks for at most its
 /// `timeout`; run it off any event loop.
 public enum Logind {
-    /// The session methods kioskguard uses.
+    /// The logind methods kioskguard uses.
     public enum Method: String, Sendable {
+        /// Names the session a process belongs to.
+        case getSessionByPID = "GetSessionByPID"
         /// Asks the session's screen locker to lock.
         case lockSession = "LockSession"
         /// Ends the session and its processes.
@@ -29,6 +31,23 @@ public enum Logind {
         if method == .killSession { arguments += [.string("all"), .int32(SIGKILL)] }
         let reply = try bus.callManager(method.rawValue, arguments, timeout: timeout)
         sd_bus_message_unref(reply)
+    }
+
+    /// The logind session process `pid` belongs to (GetSessionByPID), or nil when it belongs to
+    /// none. logind reads the process's cgroup itself, so the daemon needs no view of other
+    /// users' processes (the unit's `ProtectProc=invisible` hides them from it).
+    public static func session(ofProcess pid: Int32, timeout: Duration = .seconds(2)) throws(LogindError) -> String? {
+        guard pid > 0 else { return nil }
+        let bus = try Bus(.getSessionByPID, "pid \(pid)")
+        guard let path = try bus.objectPath(calling: Method.getSessionByPID.rawValue, [.uint32(UInt32(pid))],
+                                            absentWhen: "org.freedesktop.login1.NoSessionForPID", timeout: timeout) else { return nil }
+        var session: UnsafeMutablePointer<CChar>?
+        guard sd_bus_path_decode(path, "/org/freedesktop/login1/session", &session) > 0, let session else {
+            throw LogindError(method: .getSessionByPID, target: "pid \(pid)",
+                              detail: "logind answered \(path), which is not a session's object path")
+        }
+        defer { free(session) }
+        return String(cString: session)
     }
 
     /// Waits at most `timeout` for the session's `LockedHint` to be true (a screen locker that
@@ -68,21 +87,22 @@ public enum Logind {
     private enum BusArgument {
         case string(String)
         case int32(Int32)
+        case uint32(UInt32)
     }
 
-    /// One connection to the system bus, for one method's work on one session.
+    /// One connection to the system bus, for one method's work on one session (or process).
     private final class Bus {
         let handle: OpaquePointer
         let method: Method
-        let session: String
+        let target: String
 
-        init(_ method: Method, _ session: String) throws(LogindError) {
+        init(_ method: Method, _ target: String) throws(LogindError) {
             self.method = method
-            self.session = session
+            self.target = target
             var bus: OpaquePointer?
             let status = sd_bus_open_system(&bus)
             guard status >= 0, let bus else {
-                throw LogindError(method: method, session: session, detail: "cannot connect to the system bus: \(Logind.errorText(status))")
+                throw LogindError(method: method, target: target, detail: "cannot connect to the system bus: \(Logind.errorText(status))")
             }
             handle = bus
         }
@@ -92,7 +112,7 @@ public enum Logind {
         func failure(_ status: Int32, _ error: sd_bus_error) -> LogindError {
             let name = error.name.map { String(cString: $0) } ?? Logind.errorText(status)
             let text = error.message.map { String(cString: $0) } ?? ""
-            return LogindError(method: method, session: session, detail: text.isEmpty ? name : "\(name): \(text)")
+            return LogindError(method: method, target: target, detail: text.isEmpty ? name : "\(name): \(text)")
         }
 
         /// Whether `error` says the session (or its object) does not exist.
@@ -117,6 +137,8 @@ public enum Logind {
                     status = text.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) }
                 case .int32(var number):
                     status = sd_bus_message_append_basic(message, CChar(UInt8(ascii: "i")), &number)
+                case .uint32(var number):
+                    status = sd_bus_message_append_basic(message, CChar(UInt8(ascii: "u")), &number)
                 }
                 guard status >= 0 else { throw failure(status, sd_bus_error()) }
             }
@@ -131,18 +153,24 @@ public enum Logind {
         /// The session's object path (GetSession).
         func sessionPath() throws(LogindError) -> String {
             guard let path = try sessionPathIfPresent() else {
-                throw LogindError(method: method, session: session, detail: "logind has no session \(session)")
+                throw LogindError(method: method, target: target, detail: "logind has no session \(target)")
             }
             return path
         }
 
         /// The session's object path, or nil when logind says there is no such session.
         func sessionPathIfPresent() throws(LogindError) -> String? {
+            try objectPath(calling: "GetSession", [.string(target)], absentWhen: "org.freedesktop.login1.NoSuchSession", timeout: .seconds(5))
+        }
+
+        /// The object path manager method `member` answers with, or nil when it answers error
+        /// `absentName` (no such object).
+        func objectPath(calling member: String, _ arguments: [BusArgument], absentWhen absentName: String, timeout: Duration) throws(LogindError) -> String? {
             let reply: OpaquePointer
             do {
-                reply = try callManager("GetSession", [.string(session)], timeout: .seconds(5))
+                reply = try callManager(member, arguments, timeout: timeout)
             } catch {
-                if error.detail.hasPrefix("org.freedesktop.login1.NoSuchSession") { return nil }
+                if error.detail.hasPrefix(absentName) { return nil }
                 throw error
             }
             defer { sd_bus_message_unref(reply) }
@@ -190,10 +218,10 @@ public enum Logind {
 public struct LogindError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The method called.
     public var method: Logind.Method
-    /// The logind session it was for.
-    public var session: String
+    /// The logind session it was for, or `pid N` for a process's.
+    public var target: String
     /// What the bus or logind said.
     public var detail: String
 
-    public var description: String { "logind \(method.rawValue)(\(session)) failed: \(detail)" }
+    public var description: String { "logind \(method.rawValue)(\(target)) failed: \(detail)" }
 }

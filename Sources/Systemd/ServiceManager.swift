@@ -34,12 +34,4 @@ public enum ServiceManager {
             return (name, SD_LISTEN_FDS_START + Int32(index))
         }
     }
-
-    /// The logind session of process `pid` (`sd_pid_get_session`), if it has one.
-    public static func loginSession(ofProcess pid: Int32) -> String? {
-        var session: UnsafeMutablePointer<CChar>?
-        guard sd_pid_get_session(pid, &session) >= 0, let session else { return nil }
-        defer { free(session) }
-        return String(cString: session)
-    }
 }

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import DAEMON, DEADLINE, build_preload, read_line, unique
+from conftest import DAEMON, DEADLINE, read_line, unique
 
 dbus = pytest.importorskip("dbus", reason="python3-dbus is installed by `make test`")
 
@@ -76,18 +76,24 @@ def test_logind_lock_and_terminate_are_called_for_the_configured_session(daemons
 
 def test_the_app_is_locked_in_the_logind_session_it_connected_from(daemons, journal, private_system_bus, workdir):
     """SO_PEERCRED gives the app's pid at connect; by the time a lock is due that pid may have
-    exited and been reused by a process of another session. The daemon takes the session at
-    connect and keeps it. A shim answers sd_pid_get_session(3) from a file, which the test
-    rewrites after the connect to stand in for the reuse."""
+    exited and been reused by a process of another session. The daemon asks logind for the
+    session at connect (GetSessionByPID: the unit hides other users' processes from it) and keeps
+    it. The mock answers from a file, which the test rewrites after the connect to stand in for
+    the reuse (a real reuse cannot be arranged)."""
     address, manager = private_system_bus
     for session in ("c1", "c2"):
         manager.AddSession(session, "seat0", dbus.UInt32(0), "root", True, dbus_interface="org.freedesktop.DBus.Mock")
     sessions = workdir / "sessions"
     sessions.write_text(f"{os.getpid()} c1\n")
+    manager.AddMethod(MANAGER, "GetSessionByPID", "u", "o",
+                      f"sessions = dict(line.split() for line in open({str(sessions)!r}).read().splitlines())\n"
+                      "if str(args[0]) not in sessions:\n"
+                      "    raise dbus.exceptions.DBusException('no session', name='org.freedesktop.login1.NoSessionForPID')\n"
+                      "ret = dbus.ObjectPath('/org/freedesktop/login1/session/' + sessions[str(args[0])])",
+                      dbus_interface="org.freedesktop.DBus.Mock")
     name = unique()
     daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["logind"]}],
-                     env={"DBUS_SYSTEM_BUS_ADDRESS": address, "LD_PRELOAD": str(build_preload(workdir, "session_by_pid.c")),
-                          "KIOSKGUARD_TEST_SESSIONS": str(sessions)}).start()
+                     env={"DBUS_SYSTEM_BUS_ADDRESS": address}).start()
     client = daemon.client(name)
     client.send("session.begin", session="s-1", subject="310129-954F")
     client.ping()
@@ -96,6 +102,24 @@ def test_the_app_is_locked_in_the_logind_session_it_connected_from(daemons, jour
     locked = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name)
     assert "logind session c1" in locked["MESSAGE"], locked["MESSAGE"]
     assert logind_calls(manager) == [("LockSession", ["c1"])]
+
+
+def test_an_app_whose_session_logind_could_not_name_is_not_locked_by_logind_and_the_entry_says_why(daemons, journal, workdir):
+    """No system bus at connect: the session is unknown, not "none", and the logind action's
+    failure says so before the next action runs."""
+    script, marker = exec_script(workdir)
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["logind", "exec"], "exec_command": [str(script)]}],
+                     env={"DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={workdir / 'no-bus'}"}).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    assert daemon.ctl("lock", name).returncode == 0
+    failed = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="logind")
+    assert "logind could not name the kiosk app's session when it connected" in failed["MESSAGE"], failed["MESSAGE"]
+    assert "cannot connect to the system bus" in failed["MESSAGE"], failed["MESSAGE"]
+    journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="exec")
+    assert marker.read_text().split() == ["lock", "s-1", "admin"]
 
 
 def exec_script(workdir):
@@ -126,6 +150,27 @@ def test_a_logind_lock_that_no_screen_locker_carries_out_is_unconfirmed_and_esca
     assert "lock by exec succeeded" in ran["MESSAGE"]
     assert marker.read_text() == "lock s-1 admin\n"
     assert logind_calls(manager) == [("LockSession", ["c7"])]
+    # status and show say how it ended: by exec, after logind's lock was not seen.
+    last = json.loads(daemon.ctl("--json", "status").stdout)["last_enforcement"]
+    assert (last["terminal"], last["session"], last["command"], last["result"], last["action"]) == (name, "s-1", "lock", "enforced", "exec"), last
+    assert last["detail"] == ran["MESSAGE"]
+    shown = daemon.ctl("show", "s-1").stdout
+    assert f"last enforcement: lock of s-1 on {name}, " in shown and ran["MESSAGE"] in shown, shown
+
+
+def test_status_names_an_enforcement_no_action_could_carry_out(daemons, journal, workdir):
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["exec"], "exec_command": ["/bin/false"]}]).start()
+    assert "last enforcement: none since start" in daemon.ctl("status").stdout
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    assert daemon.ctl("lock", name).returncode == 0
+    unenforced = journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, containing="no lock action could")
+    status = daemon.ctl("status").stdout
+    assert f"last enforcement: lock of s-1 on {name}, " in status and f"UNENFORCED: {unenforced['MESSAGE']}" in status, status
+    last = json.loads(daemon.ctl("--json", "sessions").stdout)[0]["last_enforcement"]
+    assert last["result"] == "unenforced" and "action" not in last, last
 
 
 def abandoned_session(daemons, address, name, **terminal):

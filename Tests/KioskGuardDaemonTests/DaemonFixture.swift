@@ -19,7 +19,7 @@ struct FixedPeerIdentifier: PeerIdentifying {
         channel.eventLoop.makeSucceededFuture(identity.credentials)
     }
 
-    func identity(of credentials: PeerCredentials, on channel: any Channel) -> EventLoopFuture<PeerIdentity> {
+    func identity(of credentials: PeerCredentials, on channel: any Channel, askingLogind: Bool) -> EventLoopFuture<PeerIdentity> {
         channel.eventLoop.makeSucceededFuture(identity)
     }
 }

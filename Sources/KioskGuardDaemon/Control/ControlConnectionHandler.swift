@@ -42,7 +42,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
             }
             ticket = admitted
             armIdleDeadline(context)
-            identifier.identity(of: credentials, on: context.channel).assumeIsolated().whenComplete { [self] result in
+            identifier.identity(of: credentials, on: context.channel, askingLogind: false).assumeIsolated().whenComplete { [self] result in
                 switch result {
                 case .success(let peer): perform(machine.identified(peer), context)
                 case .failure: perform(machine.identificationFailed(), context)

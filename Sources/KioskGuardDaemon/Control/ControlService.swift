@@ -142,8 +142,16 @@ final class ControlService {
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
             configFiles: showingPaths ? host.configuration.sources : nil, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
             sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds,
-            keyFingerprint: pseudonymizer.keyFingerprint
+            keyFingerprint: pseudonymizer.keyFingerprint, lastEnforcement: host.latestEnforcement.map(result)
         )
+    }
+
+    private func result(_ ended: EndedEnforcement) -> EnforcementResult {
+        let outcome = ended.outcome
+        return EnforcementResult(
+            terminal: outcome.enforcement.terminalName, session: outcome.enforcement.session.rawValue,
+            command: outcome.enforcement.command.rawValue, action: outcome.action?.rawValue, detail: outcome.message,
+            secondsAgo: (host.clock.now().monotonic - ended.endedAt).components.seconds)
     }
 
     /// What the metrics' gauges show now.
@@ -164,7 +172,13 @@ final class ControlService {
         host.snapshot().sessions.map {
             SessionRow(terminal: $0.terminal, session: $0.session.rawValue, subject: $0.subject?.description, state: $0.state.rawValue,
                        lockReason: $0.lockReason?.rawValue, idleSeconds: $0.idleFor.components.seconds,
-                       nextTransitionSeconds: $0.nextTransitionIn.map { $0.wholeSecondsRoundedUp })
+                       nextTransitionSeconds: $0.nextTransitionIn.map { $0.wholeSecondsRoundedUp },
+                       lastEnforcement: lastEnforcement(of: $0.session, on: $0.terminal))
         }
+    }
+
+    private func lastEnforcement(of session: SessionID, on terminal: String) -> EnforcementResult? {
+        guard let ended = host.lastEnforcement(onTerminal: terminal), ended.outcome.enforcement.session == session else { return nil }
+        return result(ended)
     }
 }

@@ -18,7 +18,7 @@ public final class EngineHost {
     /// Counts the configurations taken over, so what is derived from one knows when it is stale.
     public private(set) var configurationGeneration = 0
     private var terminals: [String: TerminalConfiguration]
-    private let clock: any MomentSource
+    let clock: any MomentSource
     let audit: AuditLog
     private let state: StateStore
     private let lockActions: LockActionRunner
@@ -28,6 +28,10 @@ public final class EngineHost {
     public var anomalySink: ((Anomaly) -> Void)?
     /// Called when the summary `status` shows may have changed.
     public var statusChanged: (() -> Void)?
+    /// How the latest enforcement on any terminal ended, if one has since the daemon started.
+    public private(set) var latestEnforcement: EndedEnforcement?
+    /// How the latest enforcement on each terminal ended; one per terminal ever configured.
+    private var lastEnforcements: [String: EndedEnforcement] = [:]
 
     private var connections: [TerminalID: any Channel] = [:]
     private var peers: [TerminalID: PeerIdentity] = [:]
@@ -142,17 +146,30 @@ public final class EngineHost {
 
     /// What the lock actions call when logind accepted a lock that was not seen to happen: a
     /// `lock.unconfirmed` anomaly, raised on the loop.
-    private func lockUnconfirmedReporter(_ enforcement: Enforcement) -> @Sendable (String) -> Void {
+    private func observer(of enforcement: Enforcement) -> EnforcementObserver {
         let host = NIOLoopBound(self, eventLoop: eventLoop)
-        return { reason in
-            host.eventLoop.execute {
-                let host = host.value
-                host.raise(Anomaly(kind: .lockUnconfirmed, terminal: enforcement.terminalName, session: enforcement.session,
-                                   subject: host.engine.subject(of: enforcement.session, on: enforcement.terminal),
-                                   reason: reason, detectedAt: host.clock.now().wall))
+        return EnforcementObserver(
+            lockUnconfirmed: { reason in
+                host.eventLoop.execute {
+                    let host = host.value
+                    host.raise(Anomaly(kind: .lockUnconfirmed, terminal: enforcement.terminalName, session: enforcement.session,
+                                       subject: host.engine.subject(of: enforcement.session, on: enforcement.terminal),
+                                       reason: reason, detectedAt: host.clock.now().wall))
+                }
+            },
+            finished: { outcome in
+                host.eventLoop.execute {
+                    let host = host.value
+                    let ended = EndedEnforcement(outcome: outcome, endedAt: host.clock.now().monotonic)
+                    host.lastEnforcements[outcome.enforcement.terminalName] = ended
+                    host.latestEnforcement = ended
+                }
             }
-        }
+        )
     }
+
+    /// How the latest enforcement on terminal `name` ended, if one has since the daemon started.
+    public func lastEnforcement(onTerminal name: String) -> EndedEnforcement? { lastEnforcements[name] }
 
     /// Records an anomaly found outside the engine (a refused peer), counting it for patterns.
     public func raise(_ anomaly: Anomaly) {
@@ -227,7 +244,7 @@ public final class EngineHost {
                 write(.notice(notice), to: terminal)
             case .enforce(let enforcement):
                 lockActions.run(enforcement, terminal: terminals[enforcement.terminalName], peerSession: peers[enforcement.terminal]?.loginSession,
-                                lockUnconfirmed: lockUnconfirmedReporter(enforcement))
+                                observer: observer(of: enforcement))
             case .runWarnCommand(let warning):
                 lockActions.warn(warning, terminal: terminals[warning.terminalName])
             default:
@@ -318,4 +335,12 @@ public final class EngineHost {
         }
         timer = (next, task)
     }
+}
+
+/// How an enforcement ended, and when.
+public struct EndedEnforcement: Sendable {
+    /// The action that carried it out, or that none could, and the journal entry's words.
+    public var outcome: EnforcementOutcome
+    /// When the runner said so.
+    public var endedAt: MonotonicInstant
 }

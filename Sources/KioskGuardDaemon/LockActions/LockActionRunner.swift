@@ -33,19 +33,19 @@ public struct LockActionRunner: Sendable {
     }
 
     /// Runs `enforcement` in the background with the settings `terminal` has in the
-    /// configuration in force now; `peerSession` is the logind session the kiosk app was in when
-    /// it connected, the one locked unless the terminal names one. `lockUnconfirmed` is told (on
-    /// the pool's thread) why a lock logind accepted was not seen to happen.
-    public func run(
-        _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?,
-        lockUnconfirmed: @escaping @Sendable (String) -> Void
-    ) {
+    /// configuration in force now; `peerSession` is what logind said of the kiosk app's session
+    /// when it connected, the one locked unless the terminal names one. `observer` is told (on
+    /// the pool's thread) why a lock logind accepted was not seen to happen, and how it ended.
+    public func run(_ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: LoginSessionLookup?, observer: EnforcementObserver) {
         pool.submit { state in
             guard case .active = state else { return }
             for action in enforcement.actions {
                 do {
-                    let detail = try perform(action, enforcement, terminal: terminal, peerSession: peerSession, lockUnconfirmed: lockUnconfirmed)
-                    record(action, enforcement, level: .notice, "\(enforcement.command.rawValue) by \(action.rawValue) succeeded: \(detail)")
+                    let detail = try perform(action, enforcement, terminal: terminal, peerSession: peerSession, lockUnconfirmed: observer.lockUnconfirmed)
+                    let message = "\(enforcement.command.rawValue) by \(action.rawValue) succeeded: \(detail)"
+                    // Told before the entry is written: whoever read the entry asks a loop that knows.
+                    observer.finished(EnforcementOutcome(enforcement: enforcement, action: action, message: message))
+                    record(action, enforcement, level: .notice, message)
                     metrics.lockAction(action, .succeeded)
                     return
                 } catch {
@@ -54,8 +54,9 @@ public struct LockActionRunner: Sendable {
                 }
             }
             metrics.lockAction(nil, .unenforced)
-            record(nil, enforcement, level: .critical,
-                   "no lock action could \(enforcement.command.rawValue) session \(enforcement.session) on \(enforcement.terminalName)")
+            let message = "no lock action could \(enforcement.command.rawValue) session \(enforcement.session) on \(enforcement.terminalName)"
+            observer.finished(EnforcementOutcome(enforcement: enforcement, action: nil, message: message))
+            record(nil, enforcement, level: .critical, message)
         }
     }
 
@@ -84,12 +85,15 @@ public struct LockActionRunner: Sendable {
     }
 
     private func perform(
-        _ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: String?,
+        _ action: SystemLockAction, _ enforcement: Enforcement, terminal: TerminalConfiguration?, peerSession: LoginSessionLookup?,
         lockUnconfirmed: @Sendable (String) -> Void
     ) throws -> String {
         switch action {
         case .logind:
-            guard let session = terminal?.logindSession ?? peerSession else {
+            guard let session = terminal?.logindSession ?? peerSession?.session else {
+                if case .unknown(let why) = peerSession {
+                    throw LockActionError("logind could not name the kiosk app's session when it connected (\(why)), and none is configured")
+                }
                 throw LockActionError("the kiosk app was in no logind session when it connected, and none is configured")
             }
             let policy = terminal?.profile.policy ?? SessionPolicy()

@@ -8,12 +8,12 @@ public struct PeerIdentity: Hashable, Sendable {
     public var credentials: PeerCredentials
     /// The supplementary groups of the peer's user.
     public var supplementaryGroups: [UInt32]
-    /// The logind session the peer's process was in when it connected, if any: the session the
-    /// `logind` lock action locks, kept for the connection, since the pid may be reused later.
-    public var loginSession: String?
+    /// What logind said of the peer's process when it connected: the session the `logind` lock
+    /// action locks, kept for the connection, since the pid may be reused later.
+    public var loginSession: LoginSessionLookup
 
     /// An identity of `credentials` with `supplementaryGroups`, in `loginSession`.
-    public init(credentials: PeerCredentials, supplementaryGroups: [UInt32], loginSession: String? = nil) {
+    public init(credentials: PeerCredentials, supplementaryGroups: [UInt32], loginSession: LoginSessionLookup = .none) {
         self.credentials = credentials
         self.supplementaryGroups = supplementaryGroups
         self.loginSession = loginSession
@@ -25,4 +25,20 @@ public struct PeerIdentity: Hashable, Sendable {
     public var gid: UInt32 { credentials.gid }
     /// The peer's process id at connect time.
     public var pid: Int32 { credentials.pid }
+}
+
+/// What logind said of a process's session.
+public enum LoginSessionLookup: Hashable, Sendable {
+    /// The process was in this logind session.
+    case session(String)
+    /// The process was in no logind session.
+    case none
+    /// logind could not be asked, or its answer was not believed; the text says why.
+    case unknown(String)
+
+    /// The session, if logind named one.
+    public var session: String? {
+        if case .session(let name) = self { return name }
+        return nil
+    }
 }

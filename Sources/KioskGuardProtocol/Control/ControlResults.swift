@@ -20,11 +20,15 @@ public struct StatusResult: Hashable, Sendable, Codable {
     /// The fingerprint of the pseudonym key (`k:` and 16 hex digits): hosts whose fingerprints
     /// differ make different pseudonyms of the same number.
     public var keyFingerprint: String
+    /// How the latest enforcement by system lock actions ended, on any terminal; absent when
+    /// none has ended since the daemon started.
+    public var lastEnforcement: EnforcementResult?
 
     /// Creates a status result.
     public init(
         version: String, uptimeSeconds: Int64, configFiles: [String]?, terminalsConfigured: Int, terminalsConnected: Int,
-        sessions: [String: Int], alertsPending: [String: Int] = [:], oldestPendingSeconds: [String: Int64] = [:], keyFingerprint: String
+        sessions: [String: Int], alertsPending: [String: Int] = [:], oldestPendingSeconds: [String: Int64] = [:], keyFingerprint: String,
+        lastEnforcement: EnforcementResult? = nil
     ) {
         self.version = version
         self.uptimeSeconds = uptimeSeconds
@@ -35,6 +39,7 @@ public struct StatusResult: Hashable, Sendable, Codable {
         self.alertsPending = alertsPending
         self.oldestPendingSeconds = oldestPendingSeconds
         self.keyFingerprint = keyFingerprint
+        self.lastEnforcement = lastEnforcement
     }
 
     enum CodingKeys: String, CodingKey {
@@ -47,6 +52,45 @@ public struct StatusResult: Hashable, Sendable, Codable {
         case alertsPending = "alerts_pending"
         case oldestPendingSeconds = "oldest_pending_seconds"
         case keyFingerprint = "key_fingerprint"
+        case lastEnforcement = "last_enforcement"
+    }
+}
+
+/// How one enforcement by system lock actions (`logind`, `exec`) ended: the action seen to carry
+/// it out, or that none could.
+public struct EnforcementResult: Hashable, Sendable, Codable {
+    /// The terminal's name.
+    public var terminal: String
+    /// The session enforced.
+    public var session: String
+    /// `lock` or `terminate`.
+    public var command: String
+    /// `enforced` when an action was seen to carry it out, `unenforced` when none could.
+    public var result: String
+    /// The action that carried it out (`logind` or `exec`); absent when none could.
+    public var action: String?
+    /// What the `lock-action` journal entry that ended it says.
+    public var detail: String
+    /// Seconds since it ended.
+    public var secondsAgo: Int64
+
+    /// Creates a result; `action` nil says that no action could.
+    public init(terminal: String, session: String, command: String, action: String?, detail: String, secondsAgo: Int64) {
+        self.terminal = terminal
+        self.session = session
+        self.command = command
+        self.result = action == nil ? "unenforced" : "enforced"
+        self.action = action
+        self.detail = detail
+        self.secondsAgo = secondsAgo
+    }
+
+    /// Whether an action was seen to carry it out.
+    public var enforced: Bool { action != nil }
+
+    enum CodingKeys: String, CodingKey {
+        case terminal, session, command, result, action, detail
+        case secondsAgo = "seconds_ago"
     }
 }
 
@@ -95,9 +139,14 @@ public struct SessionRow: Hashable, Sendable, Codable {
     public var idleSeconds: Int64
     /// Seconds until the next timed transition (warn, lock or end).
     public var nextTransitionSeconds: Int64?
+    /// How the session's latest enforcement by system lock actions ended, if it had one.
+    public var lastEnforcement: EnforcementResult?
 
     /// Creates a row.
-    public init(terminal: String, session: String, subject: String?, state: String, lockReason: String?, idleSeconds: Int64, nextTransitionSeconds: Int64?) {
+    public init(
+        terminal: String, session: String, subject: String?, state: String, lockReason: String?, idleSeconds: Int64, nextTransitionSeconds: Int64?,
+        lastEnforcement: EnforcementResult? = nil
+    ) {
         self.terminal = terminal
         self.session = session
         self.subject = subject
@@ -105,6 +154,7 @@ public struct SessionRow: Hashable, Sendable, Codable {
         self.lockReason = lockReason
         self.idleSeconds = idleSeconds
         self.nextTransitionSeconds = nextTransitionSeconds
+        self.lastEnforcement = lastEnforcement
     }
 
     enum CodingKeys: String, CodingKey {
@@ -112,6 +162,7 @@ public struct SessionRow: Hashable, Sendable, Codable {
         case lockReason = "lock_reason"
         case idleSeconds = "idle_seconds"
         case nextTransitionSeconds = "next_transition_seconds"
+        case lastEnforcement = "last_enforcement"
     }
 }
 

@@ -68,6 +68,7 @@ struct ShowCommand: ParsableCommand {
         if let row = open {
             print("session \(row.session) on \(row.terminal): \(row.state)\(row.lockReason.map { " (\($0))" } ?? "")")
             print("subject \(row.subject ?? "none (anonymous)"); idle for \(Output.seconds(row.idleSeconds)); next transition in \(Output.seconds(row.nextTransitionSeconds))")
+            if let enforcement = row.lastEnforcement { print("last enforcement: \(Output.enforcement(enforcement))") }
         } else {
             print("session \(session)\(terminals.first.map { " on \($0)" } ?? "") is not open")
         }

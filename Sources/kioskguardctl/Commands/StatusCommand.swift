@@ -3,7 +3,7 @@ import KioskGuardProtocol
 
 /// `kioskguardctl status`: the daemon at a glance.
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's version, uptime, terminals, sessions and alert backlog.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's version, uptime, terminals, sessions, alert backlog and how the last enforcement ended.")
 
     @OptionGroup var options: GlobalOptions
 
@@ -24,5 +24,6 @@ struct StatusCommand: ParsableCommand {
             let oldest = status.oldestPendingSeconds[endpoint].map { ", oldest \(Output.seconds($0))" } ?? ""
             print("alerts to \(endpoint): \(pending) pending\(oldest)")
         }
+        print("last enforcement: \(status.lastEnforcement.map(Output.enforcement) ?? "none since start")")
     }
 }

@@ -55,5 +55,13 @@ enum Output {
         return "\(value)s"
     }
 
+    /// How an enforcement ended, in one line: `lock of s-1 on counter-1, 12s ago: lock by logind
+    /// succeeded: …`, or `UNENFORCED` before the entry's words when no action could.
+    static func enforcement(_ result: EnforcementResult) -> String {
+        let verdict = result.enforced ? "" : "UNENFORCED: "
+        let what = "\(result.command) of \(ReviewText.printable(result.session)) on \(ReviewText.printable(result.terminal))"
+        return "\(what), \(seconds(result.secondsAgo)) ago: \(verdict)\(ReviewText.printable(result.detail))"
+    }
+
     private static func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
