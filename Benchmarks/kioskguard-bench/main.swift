@@ -83,6 +83,19 @@ func lockCost(sessions count: Int) -> Measurement {
     return Measurement(name: "engine: idle lock fired, \(count) deadlines at once", unit: "ns/session", samples: samples)
 }
 
+/// Cost on the loop of what `status` and `STATUS=` (once a second while sessions change) count:
+/// the census, and the snapshots of every terminal and session it replaced.
+func statusCountCost(sessions count: Int) -> [Measurement] {
+    let (engine, _, _, clock) = engineWithSessions(count)
+    let now = clock.now()
+    var total = 0
+    let census = measure(operations: 1) { total &+= engine.census.sessions[.active] ?? 0 }
+    let snapshots = measure(operations: 1) { total &+= engine.openSessions(at: now).count + engine.terminalSnapshots.count }
+    precondition(total > 0)
+    return [Measurement(name: "engine: status counts by census, \(count) open sessions", unit: "ns/count", samples: census),
+            Measurement(name: "engine: status counts by snapshots (before the census), \(count) open sessions", unit: "ns/count", samples: snapshots)]
+}
+
 func decodeCost(_ name: String, _ line: String) -> Measurement {
     let decoder = EventDecoder(pseudonymizer: try! Pseudonymizer(key: Array(0..<32)))
     let bytes = Array(line.utf8)
@@ -177,6 +190,7 @@ for count in [1_000, 100_000] {
 rows.append(activityCost(sessions: 100_000, step: 1).0)
 rows.append(lockCost(sessions: 1_000))
 rows.append(lockCost(sessions: 100_000))
+rows += statusCountCost(sessions: 18_000)
 rows.append(decodeCost("activity", #"{"type":"activity","session":"session-123"}"#))
 rows.append(decodeCost("session.begin", #"{"type":"session.begin","session":"session-123","subject":"310129-954F","auth":"card+pin"}"#))
 rows.append(decodeCost("step.request", #"{"type":"step.request","id":"r-17","session":"session-123","step":"bank-account","sensitive":true,"account":"FI21 1234 5600 0007 85"}"#))

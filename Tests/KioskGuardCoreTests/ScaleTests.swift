@@ -45,6 +45,7 @@ struct ScaleTests {
         let locked = engine.advance(to: now)
         #expect(locked.count { if case .notify(_, .lock(_, .idle)) = $0 { true } else { false } } == count)
         #expect(engine.openSessions(at: now).allSatisfy { $0.state == .locked })
+        #expect(engine.census == EngineCensus(terminals: count, connected: count, sessions: [.active: 0, .warned: 0, .locked: count]))
         #expect(engine.invariantViolations(at: now).isEmpty)
     }
 

@@ -68,7 +68,7 @@ import Testing
         let refusal = try replies(channel)
         #expect(refusal.count == 1 && (refusal[0].contains("bad-json") || refusal[0].contains("line-too-long")), "\(kind): \(refusal)")
         #expect(!channel.isActive, "\(kind): the connection stays open")
-        #expect(fixture.host.snapshot().terminals.allSatisfy { !$0.connected }, "\(kind): the terminal stays bound")
+        #expect(fixture.host.terminalSnapshots().allSatisfy { !$0.connected }, "\(kind): the terminal stays bound")
         #expect(fixture.clientLostAnomalies == 1, "\(kind)")
         #expect(fixture.gate.openConnections(on: .events) == 0, "\(kind): the closed connection is still counted")
 
@@ -83,7 +83,7 @@ import Testing
         let fixture = try DaemonFixture()
         let channel = try bindAndBegin(fixture)
         try channel.close().wait()
-        #expect(fixture.host.snapshot().terminals.allSatisfy { !$0.connected })
+        #expect(fixture.host.terminalSnapshots().allSatisfy { !$0.connected })
         #expect(fixture.clientLostAnomalies == 1)
     }
 
@@ -105,7 +105,7 @@ import Testing
         #expect(try replies(second).first?.contains("terminal-busy") == true)
         #expect(second.isActive)
         try second.close().wait()
-        #expect(fixture.host.snapshot().terminals.allSatisfy { $0.connected })
+        #expect(fixture.host.terminalSnapshots().allSatisfy { $0.connected })
         #expect(fixture.clientLostAnomalies == 0)
     }
 

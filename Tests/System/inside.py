@@ -275,10 +275,10 @@ def main():
         limits = pathlib.Path(f"/proc/{pid}/limits").read_text()
         nice_limit = int(next(line for line in limits.splitlines() if line.startswith("Max nice priority")).split()[3])
         figures["service_rlimit_nice"] = nice_limit
-        # input_devices needs the input group; nothing else is added to the service's groups.
+        # input_devices needs the input group; no other group is added to the service's own.
         groups = next(line for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("Groups:"))
         names = sorted(grp.getgrgid(int(gid)).gr_name for gid in groups.split()[1:])
-        check(names == ["input"], f"the service's supplementary groups are {names}, not input alone")
+        check(names == ["input", "kioskguard"], f"the service's groups are {names}, not kioskguard's own and input")
         if nice_limit < 24:
             manager = [m for m in raw if m.startswith("Failed to set thread priority for worker thread") and m.endswith("errno=13")]
             check(len(manager) <= 1, f"more than the manager thread's priority line: {manager}")

@@ -36,7 +36,40 @@ public struct TerminalSnapshot: Hashable, Sendable {
     public var policy: SessionPolicy
 }
 
+/// The terminals and open sessions counted: what `status` and `STATUS=` show.
+public struct EngineCensus: Hashable, Sendable {
+    /// Configured terminals.
+    public var terminals: Int
+    /// Terminals whose kiosk app holds its connection.
+    public var connected: Int
+    /// Open sessions by state (`active`, `warned`, `locked`; each present, zero or not).
+    public var sessions: [SessionState: Int]
+
+    /// A census of `terminals`, `connected` of them connected, with `sessions` open by state.
+    public init(terminals: Int, connected: Int, sessions: [SessionState: Int]) {
+        self.terminals = terminals
+        self.connected = connected
+        self.sessions = sessions
+    }
+}
+
 extension SessionEngine {
+    /// The terminals and open sessions counted in one pass that copies no session: `STATUS=`
+    /// takes it every second while sessions change, on the loop that also sends the locks.
+    public var census: EngineCensus {
+        var connected = 0, active = 0, warned = 0, locked = 0
+        for index in terminals.indices {
+            if terminals[index].connected { connected += 1 }
+            switch terminals[index].open?.state {
+            case .active: active += 1
+            case .warned: warned += 1
+            case .locked: locked += 1
+            case .ended, nil: break
+            }
+        }
+        return EngineCensus(terminals: terminals.count, connected: connected, sessions: [.active: active, .warned: warned, .locked: locked])
+    }
+
     /// The subject of session `id` on `terminal`, open or recently ended; nil for an anonymous
     /// or unknown one. (A lock action that fails reports after the session may have ended.)
     public func subject(of id: SessionID, on terminal: TerminalID) -> Pseudonym? {

@@ -134,13 +134,12 @@ final class ControlService {
 
     /// The daemon's status; the configuration's paths only for whoever may act on it.
     func status(showingPaths: Bool = true) -> StatusResult {
-        let (terminals, sessions) = host.snapshot()
-        var byState: [String: Int] = ["active": 0, "warned": 0, "locked": 0]
-        for session in sessions { byState[session.state.rawValue, default: 0] += 1 }
+        let census = host.census()
+        let byState = Dictionary(uniqueKeysWithValues: census.sessions.map { ($0.key.rawValue, $0.value) })
         let backlog = alerts?.backlog ?? (pending: [:], oldestSeconds: [:])
         return StatusResult(
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
-            configFiles: showingPaths ? host.configuration.sources : nil, terminalsConfigured: terminals.count, terminalsConnected: terminals.count { $0.connected },
+            configFiles: showingPaths ? host.configuration.sources : nil, terminalsConfigured: census.terminals, terminalsConnected: census.connected,
             sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds,
             keyFingerprint: pseudonymizer.keyFingerprint, lastEnforcement: host.latestEnforcement.map(result)
         )
@@ -162,14 +161,14 @@ final class ControlService {
     }
 
     private func terminalRows() -> [TerminalRow] {
-        host.snapshot().terminals.map {
+        host.terminalSnapshots().map {
             TerminalRow(name: $0.name, connected: $0.connected, session: $0.openSession?.rawValue, cardPresent: $0.cardPresent,
                         idleTimeoutSeconds: $0.policy.idleTimeout.components.seconds)
         }
     }
 
     private func sessionRows() -> [SessionRow] {
-        host.snapshot().sessions.map {
+        host.openSessions().map {
             SessionRow(terminal: $0.terminal, session: $0.session.rawValue, subject: $0.subject?.description, state: $0.state.rawValue,
                        lockReason: $0.lockReason?.rawValue, idleSeconds: $0.idleFor.components.seconds,
                        nextTransitionSeconds: $0.nextTransitionIn.map { $0.wholeSecondsRoundedUp },

@@ -176,10 +176,14 @@ public final class EngineHost {
         execute(engine.raiseExternal(anomaly))
     }
 
-    /// Open sessions and terminals, for the control socket and `STATUS=`.
-    public func snapshot() -> (terminals: [TerminalSnapshot], sessions: [SessionSnapshot]) {
-        (engine.terminalSnapshots, engine.openSessions(at: clock.now()))
-    }
+    /// Every configured terminal, for the control socket.
+    public func terminalSnapshots() -> [TerminalSnapshot] { engine.terminalSnapshots }
+
+    /// Every open session, for the control socket.
+    public func openSessions() -> [SessionSnapshot] { engine.openSessions(at: clock.now()) }
+
+    /// The terminals and open sessions counted, for `status` and `STATUS=`.
+    public func census() -> EngineCensus { engine.census }
 
     /// An admin locks the session of a terminal or session `target`.
     public func adminLock(_ target: String, on terminalName: String?) -> Result<String, AdminRefusal> {
