@@ -245,17 +245,34 @@ def test_paths_another_user_controls_are_refused(daemons, workdir, journal, loca
     assert checked.returncode == 1 and expected.split(": ", 1)[-1] in checked.stderr, checked.stderr
 
 
-def test_a_reader_gets_in_without_being_an_admin_and_is_shown_no_paths(daemons, local_users):
+def test_a_reader_gets_in_without_being_an_admin_and_is_shown_no_paths(daemons, local_users, journal, workdir):
     """The socket as the daemon binds it, with no chmod by the test: a member of read_groups
-    only (not of the socket's group) can read, and is not shown the host's configuration paths."""
+    only (not of the socket's group) can read, and is not shown the host's configuration paths:
+    neither the files nor the exec_command that the last enforcement's entry names."""
     group = unique("kgr")
     reader = local_users(groups=[group])
-    daemon = daemons([{"name": unique(), "allowed_users": ["root"]}], control=["admin_groups = []", f'read_groups = ["{group}"]']).start()
+    script = workdir / f"{unique('lock')}.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    name = unique()
+    daemon = daemons([{"name": name, "allowed_users": ["root"], "lock_actions": ["exec"], "exec_command": [str(script)]}],
+                     control=["admin_groups = []", f'read_groups = ["{group}"]']).start()
+    client = daemon.client(name)
+    client.send("session.begin", session="s-1", subject="310129-954F")
+    client.ping()
+    assert daemon.ctl("lock", name).returncode == 0
+    journal.wait_for(KIOSKGUARD_EVENT="lock-action", KIOSKGUARD_TERMINAL=name, KIOSKGUARD_LOCK_ACTION="exec")
     status = daemon.ctl("--json", "status", user=reader)
     assert status.returncode == 0, status.stderr
     assert "config_files" not in json.loads(status.stdout)
     assert str(daemon.config) not in status.stdout
-    assert json.loads(daemon.ctl("--json", "status").stdout)["config_files"] == [str(daemon.config)]
+    last = json.loads(status.stdout)["last_enforcement"]
+    assert (last["result"], last["action"]) == ("enforced", "exec") and "detail" not in last, last
+    for verb in (["--json", "sessions"], ["show", "s-1"], ["status"]):
+        shown = daemon.ctl(*verb, user=reader)
+        assert shown.returncode == 0 and str(script) not in shown.stdout, (verb, shown.stdout, shown.stderr)
+    admin = json.loads(daemon.ctl("--json", "status").stdout)
+    assert admin["config_files"] == [str(daemon.config)] and str(script) in admin["last_enforcement"]["detail"]
 
 
 def test_an_admin_verb_on_a_session_id_two_counters_share_names_the_terminal(daemons, journal):

@@ -37,9 +37,9 @@ final class ControlService {
         case .metrics:
             host.metrics.update(metricsSnapshot())
             respond(codec.encode(.success(id: id, MetricsResult(text: String(decoding: host.metrics.exposition(), as: UTF8.self)))))
-        case .sessions: respond(codec.encode(.success(id: id, sessionRows())))
+        case .sessions: respond(codec.encode(.success(id: id, sessionRows(showingPaths: grant == .admin))))
         case .show:
-            if let row = sessionRows().first(where: { $0.session == request.target }) {
+            if let row = sessionRows(showingPaths: grant == .admin).first(where: { $0.session == request.target }) {
                 respond(codec.encode(.success(id: id, row)))
             } else {
                 respond(codec.encode(ControlResponse<SessionRow>.failure(id: id, ControlError(.notFound, "no open session '\(request.target ?? "")'"))))
@@ -141,15 +141,15 @@ final class ControlService {
             version: Self.version, uptimeSeconds: (SystemClock().now().monotonic - startedAt.monotonic).components.seconds,
             configFiles: showingPaths ? host.configuration.sources : nil, terminalsConfigured: census.terminals, terminalsConnected: census.connected,
             sessions: byState, alertsPending: backlog.pending, oldestPendingSeconds: backlog.oldestSeconds,
-            keyFingerprint: pseudonymizer.keyFingerprint, lastEnforcement: host.latestEnforcement.map(result)
+            keyFingerprint: pseudonymizer.keyFingerprint, lastEnforcement: host.latestEnforcement.map { result($0, showingPaths: showingPaths) }
         )
     }
 
-    private func result(_ ended: EndedEnforcement) -> EnforcementResult {
+    private func result(_ ended: EndedEnforcement, showingPaths: Bool) -> EnforcementResult {
         let outcome = ended.outcome
         return EnforcementResult(
             terminal: outcome.enforcement.terminalName, session: outcome.enforcement.session.rawValue,
-            command: outcome.enforcement.command.rawValue, action: outcome.action?.rawValue, detail: outcome.message,
+            command: outcome.enforcement.command.rawValue, action: outcome.action?.rawValue, detail: showingPaths ? outcome.message : nil,
             secondsAgo: (host.clock.now().monotonic - ended.endedAt).components.seconds)
     }
 
@@ -167,17 +167,17 @@ final class ControlService {
         }
     }
 
-    private func sessionRows() -> [SessionRow] {
+    private func sessionRows(showingPaths: Bool) -> [SessionRow] {
         host.openSessions().map {
             SessionRow(terminal: $0.terminal, session: $0.session.rawValue, subject: $0.subject?.description, state: $0.state.rawValue,
                        lockReason: $0.lockReason?.rawValue, idleSeconds: $0.idleFor.components.seconds,
                        nextTransitionSeconds: $0.nextTransitionIn.map { $0.wholeSecondsRoundedUp },
-                       lastEnforcement: lastEnforcement(of: $0.session, on: $0.terminal))
+                       lastEnforcement: lastEnforcement(of: $0.session, on: $0.terminal, showingPaths: showingPaths))
         }
     }
 
-    private func lastEnforcement(of session: SessionID, on terminal: String) -> EnforcementResult? {
+    private func lastEnforcement(of session: SessionID, on terminal: String, showingPaths: Bool) -> EnforcementResult? {
         guard let ended = host.lastEnforcement(onTerminal: terminal), ended.outcome.enforcement.session == session else { return nil }
-        return result(ended)
+        return result(ended, showingPaths: showingPaths)
     }
 }

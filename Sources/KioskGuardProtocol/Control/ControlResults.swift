@@ -69,13 +69,14 @@ public struct EnforcementResult: Hashable, Sendable, Codable {
     public var result: String
     /// The action that carried it out (`logind` or `exec`); absent when none could.
     public var action: String?
-    /// What the `lock-action` journal entry that ended it says.
-    public var detail: String
+    /// What the `lock-action` journal entry that ended it says; absent for a reader (it may name
+    /// the configuration's `exec_command`, and only admins are shown the host's paths).
+    public var detail: String?
     /// Seconds since it ended.
     public var secondsAgo: Int64
 
     /// Creates a result; `action` nil says that no action could.
-    public init(terminal: String, session: String, command: String, action: String?, detail: String, secondsAgo: Int64) {
+    public init(terminal: String, session: String, command: String, action: String?, detail: String?, secondsAgo: Int64) {
         self.terminal = terminal
         self.session = session
         self.command = command

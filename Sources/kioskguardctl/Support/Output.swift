@@ -56,11 +56,17 @@ enum Output {
     }
 
     /// How an enforcement ended, in one line: `lock of s-1 on counter-1, 12s ago: lock by logind
-    /// succeeded: …`, or `UNENFORCED` before the entry's words when no action could.
+    /// succeeded: …`, or `UNENFORCED` before the entry's words when no action could (a reader,
+    /// who is not shown the entry's words, sees `by logind` or `UNENFORCED` alone).
     static func enforcement(_ result: EnforcementResult) -> String {
-        let verdict = result.enforced ? "" : "UNENFORCED: "
         let what = "\(result.command) of \(ReviewText.printable(result.session)) on \(ReviewText.printable(result.terminal))"
-        return "\(what), \(seconds(result.secondsAgo)) ago: \(verdict)\(ReviewText.printable(result.detail))"
+        let said = switch (result.detail.map(ReviewText.printable), result.action) {
+        case (let detail?, _?): detail
+        case (let detail?, nil): "UNENFORCED: \(detail)"
+        case (nil, let action?): "by \(action)"
+        case (nil, nil): "UNENFORCED"
+        }
+        return "\(what), \(seconds(result.secondsAgo)) ago: \(said)"
     }
 
     private static func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
