@@ -40,9 +40,11 @@ public struct SocketPeerIdentifier: PeerIdentifying {
     }
 
     public func identity(of credentials: PeerCredentials, on channel: any Channel, askingLogind: Bool) -> EventLoopFuture<PeerIdentity> {
-        let pidfd: EventLoopFuture<Int32> = (channel as? any SocketOptionProvider).map {
-            $0.unsafeGetSocketOption(level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: Self.peerPIDFD))
-        } ?? channel.eventLoop.makeFailedFuture(PeerIdentificationError())
+        // The pidfd only guards the session lookup against pid reuse: no lookup, no pidfd.
+        let pidfd: EventLoopFuture<Int32> = !askingLogind ? channel.eventLoop.makeSucceededFuture(-1)
+            : (channel as? any SocketOptionProvider).map {
+                $0.unsafeGetSocketOption(level: NIOBSDSocket.OptionLevel.socket, name: NIOBSDSocket.Option(rawValue: Self.peerPIDFD))
+            } ?? channel.eventLoop.makeFailedFuture(PeerIdentificationError())
         return pidfd.recover { _ in -1 }.flatMap { [pool] descriptor in
             let looked = pool.runIfActive(eventLoop: channel.eventLoop) {
                 defer { if descriptor >= 0 { close(descriptor) } }
