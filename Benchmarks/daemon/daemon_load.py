@@ -26,6 +26,10 @@ and max, and the physical floor measured in the same run by
 Benchmarks/baseline/fanout_write.c: N times one write(2) of a lock line, one per socket. From that
 cost per write, floor_p99_ms is the p99 a server doing nothing but writing locks one after another
 would reach on this run's deadlines: where deadlines clump, the last of a clump waits for the rest.
+From the daemon's /proc/PID/task/*/schedstat, read after the last pong and after the last lock:
+loop_running_ms, the CPU time of its busiest event-loop thread over the locks, and
+loop_waiting_ms, the time that thread was runnable but waiting for a CPU another thread held: the
+daemon's own work and its waiting for others, told apart; server_running_ms sums every thread.
 
 step-rtt: N terminals each ask step.request --requests times, one at a time; the round trip from
 writing the request to reading its step.decision. Reports p50, p99, p99.9 and max.
@@ -205,7 +209,7 @@ def lock_delay(args, directory):
                           args.binary, args.log_target)
     try:
         result = load(directory, "lock-delay", "--terminals", str(args.sessions), "--idle-seconds", "5",
-                      "--write-microseconds", str(floor["microseconds_per_write"]))
+                      "--write-microseconds", str(floor["microseconds_per_write"]), "--server-pid", str(daemon.pid))
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()

@@ -53,6 +53,9 @@ struct LockDelayCommand: ParsableCommand {
     @Option(help: "The cost of one lock write in microseconds (Benchmarks/baseline/fanout_write.c), for this run's floor.")
     var writeMicroseconds: Double?
 
+    @Option(help: "The server's process id: its threads' scheduling is read after the last pong and after the last lock.")
+    var serverPID: Int32?
+
     func run() throws {
         let terminals = try Terminals(path: connection.socket, count: connection.terminals)
         let count = terminals.sockets.count
@@ -73,11 +76,15 @@ struct LockDelayCommand: ParsableCommand {
         var histogram = latencyHistogram()
         var locked = 0, early = 0
         var earliest = Duration.zero
+        var beforeLocks: ThreadSchedule?
         try terminals.run { (index: Int, line: String) throws(LoadError) -> Bool in
             if line.contains("\"pong\"") {
                 begunAt[index] = .now
                 pongsAwaited -= 1
                 if pongsAwaited == 0 { beginWave() }
+                // Read once every session has begun, before the first deadline: nothing is read
+                // while the locks come.
+                if nextToBegin == count, pongsAwaited == 0, let serverPID { beforeLocks = try ThreadSchedule(process: serverPID) }
                 return true
             }
             guard line.contains("\"lock\"") else { return true }
@@ -94,7 +101,13 @@ struct LockDelayCommand: ParsableCommand {
         let begun = begunAt.compactMap { $0 }
         let spread = Double(microseconds(begun.max()! - begun.min()!)) / 1000
         let floor = writeMicroseconds.map { ", \"floor_p99_ms\": \(Self.floorP99(deadlines: begun, writeMicroseconds: $0))" } ?? ""
-        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \"early_locks\": \(early), \"earliest_ms\": \(Double(microseconds(.zero - earliest)) / 1000), \(percentileFields(histogram))\(floor)}")
+        var schedule = ""
+        if let serverPID, let beforeLocks, let wave = try ThreadSchedule(process: serverPID).since(beforeLocks, busiestNamed: "NIO-ELT-") {
+            let milliseconds = { (nanoseconds: UInt64) in Double(nanoseconds / 1000) / 1000 }
+            schedule = ", \"loop_thread\": \"\(wave.busiest.name)\", \"loop_running_ms\": \(milliseconds(wave.busiest.runningNanoseconds)), "
+                + "\"loop_waiting_ms\": \(milliseconds(wave.busiest.waitingNanoseconds)), \"server_running_ms\": \(milliseconds(wave.processRunningNanoseconds))"
+        }
+        print("{\"scenario\": \"lock-delay\", \"sessions\": \(locked), \"deadline_spread_ms\": \(spread), \"early_locks\": \(early), \"earliest_ms\": \(Double(microseconds(.zero - earliest)) / 1000), \(percentileFields(histogram))\(floor)\(schedule)}")
     }
 
     /// The p99 delay a server would reach on these deadlines if it did nothing but write each
