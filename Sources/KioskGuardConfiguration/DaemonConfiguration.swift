@@ -188,6 +188,11 @@ public struct TerminalConfiguration: Sendable {
     /// The terminal's name.
     public var name: String { profile.name }
 
+    /// Whether the `logind` lock action would act on the kiosk app's own login session (it is
+    /// among the lock actions and no `logind_session` names another): the session logind names
+    /// for the app's process when it connects.
+    public var locksAppLoginSession: Bool { profile.lockPlan.systemActions.contains(.logind) && logindSession == nil }
+
     /// Whether a peer with `uid`, primary `gid` and supplementary `groups` may act as this
     /// terminal. Deny by default; root is not implicitly allowed.
     public func admits(uid: uid_t, gid: gid_t, groups: [gid_t]) -> Bool {

@@ -24,6 +24,21 @@ struct FixedPeerIdentifier: PeerIdentifying {
     }
 }
 
+/// A fixed peer that remembers, for each connection, whether its logind session was asked for.
+final class AskCountingPeerIdentifier: PeerIdentifying, @unchecked Sendable {
+    /// `askingLogind` of each identity lookup, in order; only touched on the embedded loop.
+    private(set) var askedLogind: [Bool] = []
+
+    func credentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+        FixedPeerIdentifier().credentials(of: channel)
+    }
+
+    func identity(of credentials: PeerCredentials, on channel: any Channel, askingLogind: Bool) -> EventLoopFuture<PeerIdentity> {
+        askedLogind.append(askingLogind)
+        return FixedPeerIdentifier().identity(of: credentials, on: channel, askingLogind: askingLogind)
+    }
+}
+
 /// A real `EngineHost` on an `EmbeddedEventLoop`, with a manual clock, a real state store and a
 /// journal that is captured: the daemon's connection pipelines run against it in tests.
 final class DaemonFixture {
@@ -35,11 +50,10 @@ final class DaemonFixture {
     let gate: AccessGate
     let decoder: EventDecoder
 
-    init() throws {
+    /// A host whose one terminal, `counter-1`, has `terminalSettings` (its lock actions).
+    init(terminalSettings: String = "lock_actions = [\"client\"]\n") throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let configuration = try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": directory, "STATE_DIRECTORY": directory]).load(texts: [
-            ("test.toml", "[control]\nadmin_groups = []\nread_groups = [\"root\"]\n[policy]\nidle_timeout = \"60s\"\n[[terminal]]\nname = \"counter-1\"\nallowed_users = [\"1000\"]\nlock_actions = [\"client\"]\n"),
-        ])
+        let configuration = try Self.configuration(in: directory, terminals: "[[terminal]]\nname = \"counter-1\"\nallowed_users = [\"1000\"]\n" + terminalSettings)
         let log = log
         let audit = AuditLog(logger: Logger(label: "test") { _ in log })
         pool.start()
@@ -53,18 +67,29 @@ final class DaemonFixture {
         decoder = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
     }
 
+    /// A configuration of this fixture's directories with `terminals` (`[[terminal]]` tables).
+    func configuration(terminals: String) throws -> DaemonConfiguration {
+        try Self.configuration(in: directory, terminals: terminals)
+    }
+
+    private static func configuration(in directory: String, terminals: String) throws -> DaemonConfiguration {
+        try ConfigurationLoader(environment: ["RUNTIME_DIRECTORY": directory, "STATE_DIRECTORY": directory]).load(texts: [
+            ("test.toml", "[control]\nadmin_groups = []\nread_groups = [\"root\"]\n[policy]\nidle_timeout = \"60s\"\n" + terminals),
+        ])
+    }
+
     deinit {
         try? pool.syncShutdownGracefully()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A connected channel with the events socket's pipeline, behind `outer` (nearest the socket).
-    func connect(behind outer: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
+    func connect(behind outer: (any ChannelHandler)? = nil, identifier: any PeerIdentifying = FixedPeerIdentifier()) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
         if let outer { try channel.pipeline.syncOperations.addHandler(outer) }
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: decoder.limits.maxLineLength)))
         try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
-            services: EventConnectionServices(host: host, gate: gate, decoder: decoder, identifier: FixedPeerIdentifier())))
+            services: EventConnectionServices(host: host, gate: gate, decoder: decoder, identifier: identifier)))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
         return channel
     }

@@ -109,6 +109,43 @@ import Testing
         #expect(fixture.clientLostAnomalies == 0)
     }
 
+    static let logindLockPlans: [(settings: String, asked: Bool)] = [
+        ("lock_actions = [\"client\"]\n", false),
+        ("lock_actions = [\"client\", \"exec\"]\nexec_command = [\"/bin/true\"]\n", false),
+        ("lock_actions = [\"client\", \"logind\"]\nlogind_session = \"c7\"\n", false),
+        ("lock_actions = [\"client\", \"logind\"]\n", true),
+        ("", true),
+    ]
+
+    @Test(arguments: logindLockPlans)
+    func aKioskAppsLoginSessionIsAskedOfLogindOnlyWhenATerminalLocksItThroughLogind(_ plan: (settings: String, asked: Bool)) throws {
+        // Asking costs a D-Bus round trip and a lookup kept per connection; without a terminal
+        // whose logind action acts on the app's own session, nothing would ever read it.
+        let fixture = try DaemonFixture(terminalSettings: plan.settings)
+        let identifier = AskCountingPeerIdentifier()
+        _ = try fixture.connect(identifier: identifier)
+        #expect(identifier.askedLogind == [plan.asked])
+    }
+
+    @Test func aReloadThatAddsATerminalLockingThroughLogindMakesTheNextConnectionAsk() throws {
+        let fixture = try DaemonFixture()
+        let identifier = AskCountingPeerIdentifier()
+        _ = try fixture.connect(identifier: identifier)
+        fixture.host.reconfigure(try fixture.configuration(terminals: """
+            [[terminal]]
+            name = "counter-1"
+            allowed_users = ["1000"]
+            lock_actions = ["client"]
+            [[terminal]]
+            name = "counter-2"
+            allowed_users = ["1000"]
+            lock_actions = ["client", "logind"]
+
+            """))
+        _ = try fixture.connect(identifier: identifier)
+        #expect(identifier.askedLogind == [false, true])
+    }
+
     @Test func aFlushThatDrainsTheBufferReentersTheHandlerAndReadingGoesOn() throws {
         // The system test caught this under load: pausing, the handler flushes; the socket takes
         // everything, the channel turns writable inside that flush and the handler is entered

@@ -51,7 +51,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         helloDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [self] in
             perform(machine.helloDeadlinePassed(after: seconds), context)
         }
-        services.identifier.identity(of: credentials, on: context.channel, askingLogind: true).assumeIsolated().whenComplete { [self] result in
+        services.identifier.identity(of: credentials, on: context.channel, askingLogind: host.looksUpAppLoginSessions).assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let identity): perform(machine.identified(identity), context)
             case .failure: perform(machine.identificationFailed(), context)

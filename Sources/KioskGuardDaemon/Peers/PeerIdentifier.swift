@@ -12,7 +12,7 @@ public protocol PeerIdentifying: Sendable {
     /// The `SO_PEERCRED` credentials of `channel`'s peer, completed on the channel's event loop.
     func credentials(of channel: any Channel) -> EventLoopFuture<PeerCredentials>
     /// The identity of `channel`'s peer with `credentials`, completed on the channel's loop; its
-    /// logind session only if `askingLogind` (a kiosk app's, which the logind action locks).
+    /// logind session only if `askingLogind` (a kiosk app's, when a terminal locks it through logind).
     func identity(of credentials: PeerCredentials, on channel: any Channel, askingLogind: Bool) -> EventLoopFuture<PeerIdentity>
 }
 
@@ -49,7 +49,7 @@ public struct SocketPeerIdentifier: PeerIdentifying {
             let looked = pool.runIfActive(eventLoop: channel.eventLoop) {
                 defer { if descriptor >= 0 { close(descriptor) } }
                 return PeerIdentity(credentials: credentials, supplementaryGroups: credentials.supplementaryGroups,
-                                    loginSession: askingLogind ? Self.loginSession(of: credentials.pid, pidfd: descriptor) : .unknown("not asked"))
+                                    loginSession: askingLogind ? Self.loginSession(of: credentials.pid, pidfd: descriptor) : .notAsked)
             }
             looked.whenFailure { _ in if descriptor >= 0 { close(descriptor) } }
             return looked

@@ -36,6 +36,10 @@ public enum LoginSessionLookup: Hashable, Sendable {
     /// logind could not be asked, or its answer was not believed; the text says why.
     case unknown(String)
 
+    /// logind was not asked: when the peer connected, nothing would have used its session. One
+    /// text shared by every such peer.
+    public static let notAsked = LoginSessionLookup.unknown("not asked: no terminal locked an app's own session through logind when it connected")
+
     /// The session, if logind named one.
     public var session: String? {
         if case .session(let name) = self { return name }
