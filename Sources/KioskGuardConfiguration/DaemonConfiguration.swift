@@ -21,6 +21,10 @@ public struct DaemonConfiguration: Sendable {
     public var metrics = MetricsSettings()
     /// `[[terminal]]`: the terminals kiosk apps may connect as.
     public var terminals: [TerminalConfiguration]
+
+    /// Whether some terminal's `logind` lock action would act on a kiosk app's own login session
+    /// (`TerminalConfiguration.locksAppLoginSession`); one pass over the terminals.
+    public var locksAppLoginSessions: Bool { terminals.contains(where: \.locksAppLoginSession) }
     /// `[[site]]`: the web portals browser kiosks guard.
     public var sites: [GuardedSite] = []
     /// The files read, in order; empty when running on built-in defaults.

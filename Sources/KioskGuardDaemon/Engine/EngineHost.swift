@@ -19,7 +19,8 @@ public final class EngineHost {
     public private(set) var configurationGeneration = 0
     /// Whether a kiosk app's login session is asked of logind when it connects: only when some
     /// terminal locks it through logind. Otherwise that is a D-Bus round trip and a lookup kept
-    /// per connection for nothing.
+    /// per connection for nothing. Kept, not derived per connection: deriving it reads every
+    /// terminal.
     public private(set) var looksUpAppLoginSessions: Bool
     private var terminals: [String: TerminalConfiguration]
     let clock: any MomentSource
@@ -55,7 +56,7 @@ public final class EngineHost {
         self.metrics = metrics
         self.engine = SessionEngine(terminals: configuration.terminals.map(\.profile), rules: configuration.hostRules)
         self.configuration = configuration
-        self.looksUpAppLoginSessions = configuration.terminals.contains(where: \.locksAppLoginSession)
+        self.looksUpAppLoginSessions = configuration.locksAppLoginSessions
         self.terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.clock = clock
         self.audit = audit
@@ -217,7 +218,7 @@ public final class EngineHost {
     public func reconfigure(_ configuration: DaemonConfiguration) {
         self.configuration = configuration
         configurationGeneration += 1
-        looksUpAppLoginSessions = configuration.terminals.contains(where: \.locksAppLoginSession)
+        looksUpAppLoginSessions = configuration.locksAppLoginSessions
         terminals = Dictionary(configuration.terminals.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for terminal in configuration.terminals { engine.addTerminal(terminal.profile) }
         metrics.declare(terminals: configuration.terminals.map(\.name))
