@@ -32,14 +32,24 @@ public struct JournalLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let message = event.message.description
         let priority = event.level.syslogPriority
-        let metadata = merged(event.metadata).filter { JournalField.isValidName($0.key) }.map { ($0.key, $0.value.description) }
-        let fields: [(name: String, value: String)] = [
+        let metadata = validFields(of: merged(event.metadata))
+        var fields: [(name: String, value: String)] = [
             ("MESSAGE", message), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", event.file), ("CODE_LINE", String(event.line)), ("CODE_FUNC", event.function),
-        ] + fixedFields + metadata
+        ]
+        fields.reserveCapacity(fields.count + fixedFields.count + metadata.count)
+        fields.append(contentsOf: fixedFields)
+        fields.append(contentsOf: metadata)
         JournalQueue.shared.send(fields) {
             StderrLogHandler.write(priority: priority, message: message, fields: metadata)
         }
+    }
+
+    private func validFields(of metadata: Logger.Metadata) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(metadata.count)
+        for (name, value) in metadata where JournalField.isValidName(name) { fields.append((name, value.description)) }
+        return fields
     }
 
     private func merged(_ explicit: Logger.Metadata?) -> Logger.Metadata {
