@@ -162,7 +162,17 @@ LIMITS = """## Limits and caveats
   for the others. So compare builds by `loop running ms`, and by the p99 only over many runs:
   over 30 alternating runs each of the build before the services issue (c767d5e) and 4fe0f30,
   the 18,000-session p99's quartiles were 1.59 / 1.96 / 3.45 ms and 1.62 / 2.50 / 3.73 ms, the
-  90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart). The generator's own
+  90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart). Priority does not
+  remove the long waits: this kernel is built with `PREEMPT_NONE`, so a process running in the
+  kernel keeps its CPU until it blocks or returns. A trace of the loop's wakeups
+  (`perf record -e sched:sched_switch,sched:sched_wakeup`) showed the loop woken by its timer
+  onto the CPU journald held in the kernel (leaving in state D) for 1.3 ms while the other CPU
+  was idle, and the load generator holding the loop's CPU for 4.2 ms after the loop's wakeup;
+  with the loop thread at nice -4 its waiting fell from 73-142 to 16-68 ms per burst, and the
+  p99 of four runs was still 1.1 to 16.8 ms. The journal writer and journald, the burst's
+  largest consumers of CPU besides the loop, take turns one entry at a time once journald's
+  socket queue is full (`net.unix.max_dgram_qlen` is 10 here: systemd's sysctl defaults, which
+  raise it to 512, are not applied on this machine). The generator's own
   delays show as "early locks": `earliest ms` bounds how late it read a pong, and so the error
   of each delay. The "floor p99" row is what a server doing nothing but writing locks would
   reach on the same deadlines.
