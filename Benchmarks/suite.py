@@ -162,12 +162,16 @@ LIMITS = """## Limits and caveats
   for the others. So compare builds by `loop running ms`, and by the p99 only over many runs:
   over 30 alternating runs each of the build before the services issue (c767d5e) and 4fe0f30,
   the 18,000-session p99's quartiles were 1.59 / 1.96 / 3.45 ms and 1.62 / 2.50 / 3.73 ms, the
-  90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart). Priority does not
+  90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart); 18 runs each of
+  c767d5e and 9946c45, alternating in one sitting: p99 medians 2.16 and 3.38 ms at 18,000
+  sessions, 4.38 and 2.63 ms at 10,000 (p = 0.10 each, in opposite directions), `loop running
+  ms` medians 209.5 and 209.9 ms at 18,000. Priority does not
   remove the long waits: this kernel is built with `PREEMPT_NONE`, so a process running in the
   kernel keeps its CPU until it blocks or returns. A trace of the loop's wakeups
   (`perf record -e sched:sched_switch,sched:sched_wakeup`) showed the loop woken by its timer
   onto the CPU journald held in the kernel (leaving in state D) for 1.3 ms while the other CPU
-  was idle, and the load generator holding the loop's CPU for 4.2 ms after the loop's wakeup;
+  was idle, and, in another run, no switch on the loop's CPU for 4.2 ms after its wakeup (the
+  load generator kept it, or the host took this VM's CPU: the trace cannot tell);
   with the loop thread at nice -4 its waiting fell from 73-142 to 16-68 ms per burst, and the
   p99 of four runs was still 1.1 to 16.8 ms. The journal writer and journald, the burst's
   largest consumers of CPU besides the loop, take turns one entry at a time once journald's
