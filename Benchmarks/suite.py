@@ -165,9 +165,9 @@ LIMITS = """## Limits and caveats
   90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart); 18 runs each of
   c767d5e and 9946c45, alternating in one sitting: p99 medians 2.16 and 3.38 ms at 18,000
   sessions, 4.38 and 2.63 ms at 10,000 (p = 0.10 each, in opposite directions), `loop running
-  ms` medians 209.5 and 209.9 ms at 18,000. Priority does not
-  remove the long waits: this kernel is built with `PREEMPT_NONE`, so a process running in the
-  kernel keeps its CPU until it blocks or returns. A trace of the loop's wakeups
+  ms` medians 209.5 and 209.9 ms at 18,000. Priority does not remove the long waits: this
+  kernel is built with `PREEMPT_NONE`, so a process running in the kernel keeps its CPU until it
+  blocks or returns. A trace of the loop's wakeups
   (`perf record -e sched:sched_switch,sched:sched_wakeup`) showed the loop woken by its timer
   onto the CPU journald held in the kernel (leaving in state D) for 1.3 ms while the other CPU
   was idle, and, in another run, no switch on the loop's CPU for 4.2 ms after its wakeup (the
