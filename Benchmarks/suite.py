@@ -165,7 +165,15 @@ LIMITS = """## Limits and caveats
   90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart); 18 runs each of
   c767d5e and 9946c45, alternating in one sitting: p99 medians 2.16 and 3.38 ms at 18,000
   sessions, 4.38 and 2.63 ms at 10,000 (p = 0.10 each, in opposite directions), `loop running
-  ms` medians 209.5 and 209.9 ms at 18,000. Priority does not remove the long waits: this
+  ms` medians 209.5 and 209.9 ms at 18,000; and one whole `make bench` of 5364374 right after
+  `suite.py --binary` of c767d5e (2026-12-07, 9 runs each): p99 medians 1.69 and 3.36 ms at
+  18,000, 1.61 and 2.16 ms at 10,000, `loop running ms` 214.5 and 187.4 ms at 18,000: the
+  lock p99 rows worse by more than 10 % in that sitting, the loop's own work less. Without
+  effect on the p99 over 6 or 7 alternating runs each: waking the journal writer at most every
+  1 or 3 ms (at 3 ms, 4 to 49 drains a run instead of 392 to 4,589), pacing it to 64 entries
+  per 1.5 ms; the
+  loop at `SCHED_FIFO` made it worse (3 to 53 ms: the generator and the writer starved).
+  Priority does not remove the long waits: this
   kernel is built with `PREEMPT_NONE`, so a process running in the kernel keeps its CPU until it
   blocks or returns. A trace of the loop's wakeups
   (`perf record -e sched:sched_switch,sched:sched_wakeup`) showed the loop woken by its timer
