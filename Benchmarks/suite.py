@@ -171,16 +171,15 @@ LIMITS = """## Limits and caveats
   lock p99 rows worse by more than 10 % in that sitting, the loop's own work less. Without
   effect on the p99 over 6 or 7 alternating runs each: waking the journal writer at most every
   1 or 3 ms (at 3 ms, 4 to 49 drains a run instead of 392 to 4,589), pacing it to 64 entries
-  per 1.5 ms; the loop at `SCHED_FIFO` made it worse (3 to 53 ms: the generator and the writer starved). Five
-  traced runs of the two builds: in four, the longest waits (2.1 to 5.5 ms) were behind
-  journald, its `journal-offline` thread or a host process on the loop's CPU; in three of those
-  the other CPU was idle for half the wait or more, in gaps of tens of µs between the journal
-  writer's and journald's turns, and the loop was not moved there. The p99 did not follow
+  per 1.5 ms; the loop at `SCHED_FIFO` made it worse (3 to 53 ms: the generator and the
+  writer starved). Five traced runs of the two builds: in four, the run's longest wait (3.2 to
+  5.5 ms) was behind journald or its `journal-offline` thread on the loop's CPU; in three of
+  those the other CPU was idle for about half the wait or more (in two, in gaps of tens of µs
+  between the journal writer's turns) and the loop was not moved there. The p99 did not follow
   journald's file rotations (8 runs); with `max_dgram_qlen` at 512, 6 alternating runs each gave
-  1.4 to 13.4 ms (c767d5e) and 1.5 to 7.1 ms (5364374). Priority does not remove the long
-  waits: this
-  kernel is built with `PREEMPT_NONE`, so a process running in the kernel keeps its CPU until it
-  blocks or returns. A trace of the loop's wakeups
+  1.4 to 13.4 ms (c767d5e) and 1.5 to 7.1 ms (5364374). Priority does not remove the long waits:
+  this kernel is built with `PREEMPT_NONE`, so a process running in the kernel keeps its CPU
+  until it blocks or returns. A trace of the loop's wakeups
   (`perf record -e sched:sched_switch,sched:sched_wakeup`) showed the loop woken by its timer
   onto the CPU journald held in the kernel (leaving in state D) for 1.3 ms while the other CPU
   was idle, and, in another run, no switch on the loop's CPU for 4.2 ms after its wakeup (the
