@@ -165,13 +165,15 @@ LIMITS = """## Limits and caveats
   90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart); 18 runs each of
   c767d5e and 9946c45, alternating in one sitting: p99 medians 2.16 and 3.38 ms at 18,000
   sessions, 4.38 and 2.63 ms at 10,000 (p = 0.10 each, in opposite directions), `loop running
-  ms` medians 209.5 and 209.9 ms at 18,000; and one whole `make bench` of 5364374 right after
+  ms` medians 209.5 and 209.9 ms at 18,000; one whole `make bench` of 5364374 right after
   `suite.py --binary` of c767d5e (2026-12-07, 9 runs each): p99 medians 1.69 and 3.36 ms at
-  18,000, 1.61 and 2.16 ms at 10,000, `loop running ms` 214.5 and 187.4 ms at 18,000: the
-  lock p99 rows worse by more than 10 % in that sitting, the loop's own work less. Without
-  effect on the p99 over 6 or 7 alternating runs each: waking the journal writer at most every
-  1 or 3 ms (at 3 ms, 4 to 49 drains a run instead of 392 to 4,589), pacing it to 64 entries
-  per 1.5 ms; the loop at `SCHED_FIFO` made it worse (3 to 53 ms: the generator and the
+  18,000, 1.61 and 2.16 ms at 10,000, `loop running ms` 214.5 and 187.4 ms at 18,000; and the
+  same again in the other order, 5364374 first (both with `suite.py --binary`): p99 medians 1.67
+  (5364374) and 2.54 ms (c767d5e) at 18,000, 1.38 and 3.09 ms at 10,000, `loop running ms` 198.5
+  and 183.4 ms at 18,000. In both sittings the build measured second had the higher p99. Without
+  effect on the p99 over 6 or 7 alternating runs each: waking the journal writer at most every 1
+  or 3 ms (at 3 ms, 4 to 49 drains a run instead of 392 to 4,589), pacing it to 64 entries per
+  1.5 ms; the loop at `SCHED_FIFO` made it worse (5 runs, 3 to 53 ms: the generator and the
   writer starved). Five traced runs of the two builds: in four, the run's longest wait (3.2 to
   5.5 ms) was behind journald or its `journal-offline` thread on the loop's CPU; in three of
   those the other CPU was idle for about half the wait or more (in two, in gaps of tens of µs
