@@ -142,15 +142,21 @@ LIMITS = """## Limits and caveats
 - **Memory per session**: the heap rows are the bytes malloc has handed out and not had back
   (mallinfo2(), read through gdb), with the sessions open minus at start: what a terminal's
   connection and its session really hold. The RSS rows are differences of resident memory, which
-  also count what malloc reuses of memory the daemon freed while it started, so they move with
-  how much a build frees at start, not only with what a connection allocates: the build before the
-  daemon became a group of services (c767d5e) has a larger heap and RSS at start and a smaller
-  per-connection RSS row for the same per-connection heap. Compare builds by the heap rows and by
-  `rss sessions open kib`. By allocation site (heaptrack, 10,000 connections): NIO's channel and
-  its write queue some 1.3 KiB, its two cached socket addresses 250 B, the line decoder's
-  pipeline stage (`ByteToMessageHandler`, its handler context and its two buffers) some 500 B,
-  the connection handler with its context under 300 B, and the pooled receive buffer, which
-  starts at 128 bytes and grows only for a peer whose reads fill it.
+  also count what malloc reuses of memory the daemon freed while it started, and glibc gives the
+  event loop's allocations only what is free in that thread's arena. With 10,000 terminals
+  configured, at READY (`malloc_stats()` and each thread's `thread_arena`, read through gdb), the
+  loop's arena held 25.1 MB with 16.6 MB in use (8.5 MB free) in the build before the daemon
+  became a group of services (c767d5e), and 10.4 MB with 6.4 MB in use (4.0 MB free) in 5364374:
+  the 4.5 MB more that c767d5e's first connections reuse is most of the gap between the two
+  builds' per-connection RSS rows (2,941 and 3,434 B in one sitting: 4.9 MB over 10,000), for heap
+  rows 3 % apart. Both builds also keep a second arena, of the libdispatch thread that reads the
+  configuration, of 15.7 and 10.7 MB with under 1 MB in use, which the loop does not reuse.
+  Compare builds by the heap rows and by `rss sessions open kib`. By allocation site
+  (heaptrack, 10,000 connections): NIO's channel and its write queue some 1.3 KiB, its two
+  cached socket addresses 250 B, the line decoder's pipeline stage (`ByteToMessageHandler`, its
+  handler context and its two buffers) some 500 B, the connection handler with its context under
+  300 B, and the pooled receive buffer, which starts at 128 bytes and grows only for a peer whose
+  reads fill it.
 - **Lock delay**: most locks leave within a fraction of a millisecond of their deadline; the
   p99 moves from run to run, by up to ten times, with what else holds the two cores during the
   lock burst. `perf sched record` over four 18,000-session runs: the event loop was preempted in
@@ -165,12 +171,15 @@ LIMITS = """## Limits and caveats
   90th percentile 10.9 and 7.0 ms (Mann-Whitney p = 0.6: not told apart); 18 runs each of
   c767d5e and 9946c45, alternating in one sitting: p99 medians 2.16 and 3.38 ms at 18,000
   sessions, 4.38 and 2.63 ms at 10,000 (p = 0.10 each, in opposite directions), `loop running
-  ms` medians 209.5 and 209.9 ms at 18,000; one whole `make bench` of 5364374 right after
-  `suite.py --binary` of c767d5e (2026-12-07, 9 runs each): p99 medians 1.69 and 3.36 ms at
-  18,000, 1.61 and 2.16 ms at 10,000, `loop running ms` 214.5 and 187.4 ms at 18,000; and the
-  same again in the other order, 5364374 first (both with `suite.py --binary`): p99 medians 1.67
-  (5364374) and 2.54 ms (c767d5e) at 18,000, 1.38 and 3.09 ms at 10,000, `loop running ms` 198.5
-  and 183.4 ms at 18,000. In both sittings the build measured second had the higher p99. Without
+  ms` medians 209.5 and 209.9 ms at 18,000; and three sittings of 2026-12-07, each a whole
+  suite of c767d5e and of 5364374's daemon source, one after the other, 9 runs each (`make bench`
+  at 5364374 second, `suite.py --binary` for both with 5364374 first, `make bench` at bcde8e4
+  first): sitting by sitting the p99 medians went either way, by up to three times (10,000
+  sessions: 1.61 and 2.16, 3.09 and 1.38, 1.68 and 5.41 ms; 18,000: 1.69 and 3.36, 2.54 and
+  1.67, 6.23 and 4.37 ms), and over the 27 runs of each build the quartiles were 1.45 / 1.68 /
+  3.58 and 1.42 / 2.15 / 4.48 ms at 10,000 (Mann-Whitney p = 0.83), 1.60 / 2.58 / 4.23 and
+  1.46 / 2.35 / 9.20 ms at 18,000 (p = 0.98), with `loop running ms` medians 117.4 and 117.1 ms,
+  214.5 and 206.5 ms; 27 and 26 of each build's 54 runs had a p99 under 2 ms. Without
   effect on the p99 over 6 or 7 alternating runs each: waking the journal writer at most every 1
   or 3 ms (at 3 ms, 4 to 49 drains a run instead of 392 to 4,589), pacing it to 64 entries per
   1.5 ms; the loop at `SCHED_FIFO` made it worse (5 runs, 3 to 53 ms: the generator and the
@@ -194,6 +203,12 @@ LIMITS = """## Limits and caveats
   delays show as "early locks": `earliest ms` bounds how late it read a pong, and so the error
   of each delay. The "floor p99" row is what a server doing nothing but writing locks would
   reach on the same deadlines.
+- **step.decision**: the 1,000 terminals each keep one request in flight, so a round trip is
+  mostly the queue ahead of it, and its p99 moves with what else runs: one build's p99 spans 34
+  to 138 ms over 20 runs, so the scenario runs seven times as often as the others. 20 alternating
+  runs each of c767d5e and 5364374 (2026-12-07, `daemon_load.py step-rtt --terminals 1000
+  --requests 100 --binary`): p99 medians 60.2 and 56.4 ms (quartiles 40.0 / 88.4 and 45.4 /
+  72.9 ms), p50 medians 26.8 and 23.2 ms.
 - **Throughput ratio**: the C baseline splits lines from 1,000 sockets at 45 to 88 million
   lines/s here (the issue expected about 12 million), and moves that much between runs, so the
   ratio moves with it. The daemon's own events/s moves by up to a factor of two between runs on

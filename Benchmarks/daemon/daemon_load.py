@@ -456,7 +456,10 @@ def startup(args, directory):
     ready = time.monotonic() - started
     try:
         status = control(directory, "status")["result"]
-        assert status["alerts_pending"]["bench"] == args.alerts and sum(status["sessions"].values()) == args.sessions, status
+        # The restart raises one guard.restarted alert for the open sessions; whether it is in the
+        # outbox yet when status is read depends on the moment.
+        assert args.alerts <= status["alerts_pending"]["bench"] <= args.alerts + 1, status
+        assert sum(status["sessions"].values()) == args.sessions, status
         return {"scenario": "startup", "alerts_pending": args.alerts, "open_sessions": args.sessions,
                 "seconds_to_ready": round(ready, 3)}
     finally:
