@@ -149,8 +149,9 @@ LIMITS = """## Limits and caveats
   became a group of services (c767d5e), and 10.4 MB with 6.4 MB in use (4.0 MB free) in 5364374:
   the 4.5 MB more that c767d5e's first connections reuse is most of the gap between the two
   builds' per-connection RSS rows (2,941 and 3,434 B in one sitting: 4.9 MB over 10,000), for heap
-  rows 3 % apart. Both builds also keep a second arena, of the libdispatch thread that reads the
-  configuration, of 15.7 and 10.7 MB with under 1 MB in use, which the loop does not reuse.
+  rows 3 % apart. Both builds also keep a second arena, of a libdispatch worker of Swift's global
+  executor (where start-up code runs), of 15.7 and 10.7 MB with under 1 MB in use, which the loop
+  does not reuse.
   Compare builds by the heap rows and by `rss sessions open kib`. By allocation site
   (heaptrack, 10,000 connections): NIO's channel and its write queue some 1.3 KiB, its two
   cached socket addresses 250 B, the line decoder's pipeline stage (`ByteToMessageHandler`, its
