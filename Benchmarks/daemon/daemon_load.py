@@ -41,14 +41,18 @@ reader-removal: the same, but the daemon watches a real PC/SC reader itself (pcs
 vsmartcard vpcd reader, a virtual card from Tests/Integration/smartcard.py): the delay runs from
 the virtual card's connection closing to the `lock` (it includes pcscd's own card polling).
 
-memory: N terminals connect and begin a session each; the daemon's RSS at READY, with the
-connections open, and with every session open (after a ping round trip on each connection), and
-at the same three moments its live heap: the bytes malloc has handed out and not had back
-(glibc's mallinfo2(), uordblks + hblkhd, read by attaching gdb). Differences of RSS count what
-malloc reuses of memory freed while the daemon started, so two builds that free different amounts
-at start show different per-connection RSS for the same allocations; the heap rows do not. The
-heap is read until it stops shrinking, so journal entries still queued for journald are not
-counted as part of a session.
+memory: N terminals connect and begin a session each, in two halves: the first half connects and
+begins its sessions, then the second half connects, and then begins its sessions (each step ended
+by a ping round trip on every connection). The daemon's RSS at READY, after the first half, with
+every connection open and with every session open; its live heap (the bytes malloc has handed out
+and not had back: glibc's mallinfo2(), uordblks + hblkhd, read by attaching gdb) at READY, with
+every connection open and with every session open. Per session and its connection, the heap is
+taken from READY, the RSS over the second half only: the first connections reuse what malloc kept
+of memory freed while the daemon started, which RSS does not show as new, so two builds that free
+different amounts at start would show different RSS for the same allocations (the first half's
+figure is reported too, as bytes_per_session_first_half). Per session beyond its connection, both
+are taken over the second half's sessions. The heap is read until it stops shrinking, so journal
+entries still queued for journald are not counted as part of a session.
 
 idle: N terminals connected with nothing to say, for --seconds; the daemon's CPU time and its
 threads' context switches (voluntary and not) over that window, per second: the cost of being
@@ -135,9 +139,11 @@ def proc_stats(pid):
     return cpu, rss
 
 
-def connect_all(directory, terminals):
+def connect_all(directory, terminals, first=0):
+    """Terminals t<first> to t<first + terminals - 1> connect and say hello; returns once every
+    welcome is in."""
     clients = []
-    for index in range(terminals):
+    for index in range(first, first + terminals):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(str(directory / "events.sock"))
         sock.sendall(json.dumps({"type": "hello", "terminal": f"t{index}", "protocol": 1}).encode() + b"\n")
@@ -371,29 +377,40 @@ def live_heap_bytes(pid):
     return last
 
 
+def begin_sessions(clients, first=0):
+    """Session s<first + i> for subject-<first + i> on the i-th of `clients`; returns once each
+    connection's ping is answered."""
+    for index, sock in enumerate(clients, start=first):
+        sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
+    ping_all(clients)
+
+
 def memory(args, directory):
     daemon = start_daemon(directory, args.sessions, {"idle_timeout": "1h", "max_session": "2h"}, args.binary, args.log_target)
     try:
+        half = args.sessions // 2
+        second = args.sessions - half
         _, at_start = proc_stats(daemon.pid)
         heap_at_start = live_heap_bytes(daemon.pid)
-        clients = connect_all(directory, args.sessions)
-        ping_all(clients)
+        first_clients = connect_all(directory, half)
+        begin_sessions(first_clients)
+        _, first_half = proc_stats(daemon.pid)
+        second_clients = connect_all(directory, second, first=half)
+        ping_all(second_clients)
         _, connected = proc_stats(daemon.pid)
         heap_connected = live_heap_bytes(daemon.pid)
-        for index, sock in enumerate(clients):
-            sock.sendall(json.dumps({"type": "session.begin", "session": f"s{index}", "subject": f"subject-{index}"}).encode() + b"\n")
-        ping_all(clients)
+        begin_sessions(second_clients, first=half)
         _, opened = proc_stats(daemon.pid)
         heap_opened = live_heap_bytes(daemon.pid)
-        per_session = lambda later, earlier: round((later - earlier) / args.sessions)
+        per = lambda later, earlier, count: round((later - earlier) / count)
         return {"scenario": "memory", "sessions": args.sessions, "rss_start_kib": at_start["VmRSS"],
-                "rss_connected_kib": connected["VmRSS"], "rss_sessions_open_kib": opened["VmRSS"],
-                "bytes_per_session_with_its_connection": per_session(opened["VmRSS"] * 1024, at_start["VmRSS"] * 1024),
-                "bytes_per_session_beyond_its_connection": per_session(opened["VmRSS"] * 1024, connected["VmRSS"] * 1024),
+                "rss_first_half_kib": first_half["VmRSS"], "rss_connected_kib": connected["VmRSS"], "rss_sessions_open_kib": opened["VmRSS"],
+                "bytes_per_session_first_half": per(first_half["VmRSS"] * 1024, at_start["VmRSS"] * 1024, half),
+                "bytes_per_session_with_its_connection": per(opened["VmRSS"] * 1024, first_half["VmRSS"] * 1024, second),
+                "bytes_per_session_beyond_its_connection": per(opened["VmRSS"] * 1024, connected["VmRSS"] * 1024, second),
                 "heap_start_bytes": heap_at_start, "heap_sessions_open_bytes": heap_opened,
-                "heap_bytes_per_connection": per_session(heap_connected, heap_at_start),
-                "heap_bytes_per_session_with_its_connection": per_session(heap_opened, heap_at_start),
-                "heap_bytes_per_session_beyond_its_connection": per_session(heap_opened, heap_connected)}
+                "heap_bytes_per_session_with_its_connection": per(heap_opened, heap_at_start, args.sessions),
+                "heap_bytes_per_session_beyond_its_connection": per(heap_opened, heap_connected, second)}
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait()
