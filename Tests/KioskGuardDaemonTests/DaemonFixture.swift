@@ -46,6 +46,8 @@ final class DaemonFixture {
     let log = CapturingLogHandler()
     let directory = NSTemporaryDirectory() + "kioskguard-handler-\(UUID().uuidString)"
     let pool = NIOThreadPool(numberOfThreads: 1)
+    /// The host's clock; `advance` moves it and runs the host's timers that fall due.
+    let clock = ManualClock()
     let host: EngineHost
     let gate: AccessGate
     let decoder: EventDecoder
@@ -58,7 +60,7 @@ final class DaemonFixture {
         let audit = AuditLog(logger: Logger(label: "test") { _ in log })
         pool.start()
         let metrics = DaemonMetrics(site: configuration.daemon.site, terminals: configuration.terminals.map(\.name))
-        host = EngineHost(eventLoop: loop, configuration: configuration, clock: ManualClock(), audit: audit,
+        host = EngineHost(eventLoop: loop, configuration: configuration, clock: clock, audit: audit,
                           state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit, metrics: metrics),
                           metrics: metrics)
         gate = AccessGate(host: host, audit: audit)
@@ -103,6 +105,12 @@ final class DaemonFixture {
             service: service, gate: gate, identifier: FixedPeerIdentifier(identity: identity), daemonUID: 999))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/control.sock")).wait()
         return channel
+    }
+
+    /// Moves the host's clock by `duration` and runs the timers that fall due by then.
+    func advance(by duration: Duration) {
+        let now = clock.advance(by: duration)
+        loop.advanceTime(to: .uptimeNanoseconds(UInt64(now.monotonic.nanoseconds)))
     }
 
     var clientLostAnomalies: Int {

@@ -79,6 +79,38 @@ import Testing
         #expect(answer.dropFirst().first?.contains(#""reason":"client-lost""#) == true, "\(kind): the lock is not replayed")
     }
 
+    /// The handler reads canonical activity lines on a short path of its own: each form of a
+    /// line must reach the engine as the general reader's would.
+    static let activityForms: [(kind: String, line: String?)] = [
+        ("canonical", #"{"type":"activity","session":"s-1"}"#),
+        ("spaced", #"{ "type": "activity", "session": "s-1" }"#),
+        ("fields reordered", #"{"session":"s-1","type":"activity"}"#),
+        ("none", nil),
+    ]
+
+    @Test(arguments: activityForms)
+    func activityInEveryFormPutsTheIdleLockOff(_ form: (kind: String, line: String?)) throws {
+        let fixture = try DaemonFixture()
+        let channel = try bindAndBegin(fixture)
+        fixture.advance(by: .seconds(50))
+        if let line = form.line { try send(Array(line.utf8), to: channel) }
+        // 60 s idle_timeout: 100 s after the begin only a session left idle since then is locked.
+        fixture.advance(by: .seconds(50))
+        let locked = try replies(channel).contains { $0.contains(#""type":"lock""#) }
+        #expect(locked == (form.line == nil), "\(form.kind)")
+    }
+
+    @Test func activityForASessionNotOpenIsAnsweredAlikeInEitherForm() throws {
+        let fixture = try DaemonFixture()
+        let channel = try bindAndBegin(fixture)
+        _ = try replies(channel)
+        try send(Array(#"{"type":"activity","session":"s-9"}"#.utf8), to: channel)
+        let canonical = try replies(channel)
+        try send(Array(#"{ "type":"activity","session":"s-9"}"#.utf8), to: channel)
+        let spaced = try replies(channel)
+        #expect(canonical.count == 1 && canonical == spaced, "\(canonical) and \(spaced)")
+    }
+
     @Test func aPeerThatClosesReleasesTheTerminalTheSameWay() throws {
         let fixture = try DaemonFixture()
         let channel = try bindAndBegin(fixture)

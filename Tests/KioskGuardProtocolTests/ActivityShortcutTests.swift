@@ -26,6 +26,28 @@ struct ActivityShortcutTests {
         }
     }
 
+    @Test("where the shortcut gives a session, the decoder gives that session's activity", arguments: sessionIDs)
+    func shortcutSessionIsTheDecodedActivity(session: String) {
+        let canonical = Array((#"{"type":"activity","session":""# + session + #""}"#).utf8)
+        let shortcut = canonical.withUnsafeBytes { decoder.canonicalActivitySession($0) }
+        if let shortcut {
+            #expect(decode(String(decoding: canonical, as: UTF8.self)) == .success(InboundMessage(id: nil, body: .event(.activity(shortcut)))))
+        }
+        let spaced = Array((#"{ "type":"activity","session":""# + session + #""}"#).utf8)
+        #expect(spaced.withUnsafeBytes { decoder.canonicalActivitySession($0) } == nil)
+    }
+
+    @Test("the shortcut leaves a line over the line limit to the decoder, which refuses it")
+    func shortcutKeepsTheLineLimit() throws {
+        var limits = ProtocolLimits()
+        limits.maxLineLength = 32
+        let short = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 1, count: 32)))
+        let line = Array(#"{"type":"activity","session":"s-1"}"#.utf8)
+        #expect(line.withUnsafeBytes { short.canonicalActivitySession($0) } == nil)
+        guard case .failure(let error) = short.decode(line) else { Issue.record("a line over the limit was decoded"); return }
+        #expect(error.code == .lineTooLong)
+    }
+
     @Test("the shortcut accepts the canonical line and hands the session id over unchanged")
     func canonicalLineDecodes() throws {
         let decoded = try decode(#"{"type":"activity","session":"kiosk-7/s:42"}"#).get()

@@ -63,10 +63,15 @@ final class EventConnectionHandler: ChannelInboundHandler {
         // Taken out of the shared services once per read, not once per line.
         let decoder = services.decoder, host = services.host
         unwrapInboundIn(data).forEachLine { line in
+            // A bound connection's session events skip the machine: what it would return for
+            // them is this delivery, and building that action for every line would cost. The
+            // commonest of them, a canonical activity line, skips building the message too.
+            if let terminal = machine.eventTerminal, let session = decoder.canonicalActivitySession(line) {
+                deliver(.activity(session), requestID: nil, terminal: terminal, to: host)
+                return true
+            }
             switch decoder.decode(line) {
             case .success(let message):
-                // A bound connection's session events skip the machine: what it would return for
-                // them is this delivery, and building that action for every line would cost.
                 if let terminal = machine.eventTerminal, case .event(let event) = message.body {
                     deliver(event, requestID: message.id, terminal: terminal, to: host)
                     return true

@@ -1,31 +1,31 @@
-import KioskGuardCore
+public import KioskGuardCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension EventDecoder {
-    /// The line a busy kiosk sends most, byte for byte as the protocol document and every client
-    /// write it, up to the session id: `{"type":"activity","session":"…"}`.
-    private static let activityPrefix = Array(#"{"type":"activity","session":""#.utf8)
-    private static let activitySuffix = Array(#""}"#.utf8)
-
-    /// Decodes the canonical activity line without the general JSON reader, or returns nil for
-    /// any other line (other spacing, field order, extra fields, escapes), which then takes the
-    /// general path. For every line both paths give the same result: the session id is accepted
-    /// here only when it is a token with no `"` or `\`, which JSON carries unchanged.
-    func decodeCanonicalActivity(_ line: UnsafeRawBufferPointer) -> InboundMessage? {
-        let prefix = Self.activityPrefix, suffix = Self.activitySuffix
-        let tokenLength = line.count - prefix.count - suffix.count
-        guard tokenLength >= 1, tokenLength <= limits.maxTokenLength,
-              Self.line(line, holds: prefix, at: 0), Self.line(line, holds: suffix, at: line.count - suffix.count) else { return nil }
-        let token = UnsafeRawBufferPointer(rebasing: line[prefix.count ..< prefix.count + tokenLength])
+    /// The session of the line a busy kiosk sends most, byte for byte as the protocol document
+    /// and every client write it: `{"type":"activity","session":"…"}`; nil for any other line
+    /// (other spacing, field order, extra fields, escapes, over the limits), which `decode`
+    /// reads in full. Where this gives a session, `decode` gives the activity of that session:
+    /// the id is taken only when it is a token with no `"` or `\`, which JSON carries unchanged.
+    /// The event handler asks this first, so the commonest line builds no message to take apart.
+    public func canonicalActivitySession(_ line: UnsafeRawBufferPointer) -> SessionID? {
+        // Static strings are constants in the binary: no lazy global to check on every line.
+        let prefix: StaticString = #"{"type":"activity","session":""#
+        let suffix: StaticString = #""}"#
+        let tokenLength = line.count - prefix.utf8CodeUnitCount - suffix.utf8CodeUnitCount
+        guard line.count <= limits.maxLineLength, tokenLength >= 1, tokenLength <= limits.maxTokenLength,
+              Self.line(line, holds: prefix, at: 0), Self.line(line, holds: suffix, at: line.count - suffix.utf8CodeUnitCount)
+        else { return nil }
+        let token = UnsafeRawBufferPointer(rebasing: line[prefix.utf8CodeUnitCount ..< prefix.utf8CodeUnitCount + tokenLength])
         for byte in token where byte < 0x21 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
             return nil
         }
-        return InboundMessage(id: nil, body: .event(.activity(SessionID(String(decoding: token, as: UTF8.self)))))
+        return SessionID(String(decoding: token, as: UTF8.self))
     }
 
-    private static func line(_ line: UnsafeRawBufferPointer, holds expected: [UInt8], at offset: Int) -> Bool {
-        expected.withUnsafeBytes { memcmp(line.baseAddress! + offset, $0.baseAddress!, $0.count) == 0 }
+    private static func line(_ line: UnsafeRawBufferPointer, holds expected: StaticString, at offset: Int) -> Bool {
+        memcmp(line.baseAddress! + offset, expected.utf8Start, expected.utf8CodeUnitCount) == 0
     }
 }

@@ -19,7 +19,7 @@ public struct EventDecoder: Sendable {
         guard line.count <= limits.maxLineLength else {
             return .failure(EventError(.lineTooLong, "a line may have at most \(limits.maxLineLength) bytes"))
         }
-        if let activity = decodeCanonicalActivity(line) { return .success(activity) }
+        if let session = canonicalActivitySession(line) { return .success(InboundMessage(id: nil, body: .event(.activity(session)))) }
         guard UTF8Validation.isValid(line) else {
             return .failure(EventError(.badJSON, "invalid UTF-8 in the line", closesConnection: true))
         }
