@@ -212,7 +212,13 @@ LIMITS = """## Limits and caveats
   to 138 ms over 20 runs, so the scenario runs seven times as often as the others. 20 alternating
   runs each of c767d5e and 5364374 (2026-12-07, `daemon_load.py step-rtt --terminals 1000
   --requests 100 --binary`): p99 medians 60.2 and 56.4 ms (quartiles 40.0 / 88.4 and 45.4 /
-  72.9 ms), p50 medians 26.8 and 23.2 ms.
+  72.9 ms), p50 medians 26.8 and 23.2 ms; in two sittings of `make bench` and `suite.py
+  --binary` later that day (21 runs each), p99 medians 61.6 and 76.4 ms, then 59.5 and 70.0 ms
+  (c767d5e first), p50 29.4 and 22.9, then 29.3 and 22.5 ms. Where the daemon's time goes (`perf
+  record` over one run of 8e4e6b3): of the daemon's samples the journal writer thread had 42 %
+  and the event loop 56 %, of which the replies' write(2) 22 %, the reads 6 %, decoding 3 % and
+  the engine 2 %: the loop's own work per request is mostly the two system calls, and the tail
+  is the loop, the journal writer, journald and the load generator sharing two cores.
 - **Throughput ratio**: the C baseline splits lines from 1,000 sockets at 45 to 88 million
   lines/s here (the issue expected about 12 million), and moves that much between runs, so the
   ratio moves with it. The daemon's own events/s moves by up to a factor of two between runs on

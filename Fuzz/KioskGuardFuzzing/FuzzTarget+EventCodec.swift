@@ -24,7 +24,8 @@ extension FuzzTarget {
     /// arrives in pieces of at most 143 bytes find the same lines; every line decodes the same way
     /// twice; an accepted line is within the limits; a refusal has a message that echoes no
     /// ID-number-like digit run; a line accepted with or without the canonical-activity shortcut
-    /// decodes the same when a space after its brace sends it through the general reader.
+    /// decodes the same when a space after its brace sends it through the general reader, and a
+    /// session the shortcut takes from a line is the activity the decoder reads in it.
     static func eventCodec(_ input: UnsafeRawBufferPointer) {
         let framer = LineFramer(maxLineLength: limits.maxLineLength)
         let whole = lines(of: input, framer: framer, pieceSize: input.count)
@@ -79,6 +80,12 @@ extension FuzzTarget {
     }
 
     private static func checkShortcut(_ line: [UInt8], decoded: Result<InboundMessage, EventError>) {
+        // The event handler asks the shortcut before the decoder: what it takes must be what the
+        // decoder would have given.
+        if let session = line.withUnsafeBytes({ eventLines.canonicalActivitySession($0) }) {
+            fuzzCheck(decoded == .success(InboundMessage(id: nil, body: .event(.activity(session)))),
+                      "the shortcut takes a session from a line the decoder reads otherwise")
+        }
         guard line.first == UInt8(ascii: "{"), line.count < limits.maxLineLength else { return }
         let spaced = eventLines.decode([UInt8(ascii: "{"), UInt8(ascii: " ")] + line.dropFirst())
         // Refusals may name byte offsets, which the space moves; acceptances must be identical.
