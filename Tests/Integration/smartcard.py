@@ -129,6 +129,18 @@ class Pcscd:
         self.process = None
 
     def start(self, with_reader=True, timeout=30.0):
+        # free_port() finds a port free only at that moment: a connection made meanwhile may take
+        # it as its local port, and then vpcd cannot bind it and pcscd starts without a reader
+        # listening (a card's connection is refused). Then pcscd starts again on another port.
+        for _ in range(3):
+            self._start(with_reader, timeout)
+            if not with_reader or listening(self.port):
+                return self
+            self.stop()
+            self.port = free_port()
+        raise AssertionError(f"vpcd listened on none of three ports, the last {self.port}")
+
+    def _start(self, with_reader, timeout):
         entry = self.config / "vpcd"
         if with_reader:
             entry.write_text(f'FRIENDLYNAME "{READER}"\nDEVICENAME /dev/null:{self.port}\n'
@@ -145,7 +157,6 @@ class Pcscd:
             assert self.process.poll() is None, "pcscd exited at start"
             assert time.monotonic() < deadline, "pcscd did not say it was ready"
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
-        return self
 
     def stop(self):
         if self.process and self.process.poll() is None:
