@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks" / "daemon"))
 sys.path.insert(0, str(ROOT / "Tests" / "Integration"))
 from daemon_load import control, proc_stats, start_daemon  # noqa: E402
-from smartcard import JPKICardOS, Pcscd, VirtualCard, free_port  # noqa: E402
+from ports import free_port  # noqa: E402
+from smartcard import JPKICardOS, Pcscd, VirtualCard  # noqa: E402
 
 
 def percentiles(name, values):

@@ -270,7 +270,8 @@ def card_removal(args, directory):
 
 def reader_removal(args, directory):
     sys.path.insert(0, str(ROOT / "Tests" / "Integration"))
-    from smartcard import Pcscd, VirtualCard, free_port
+    from ports import free_port
+    from smartcard import Pcscd, VirtualCard
     pcscd = Pcscd(directory, free_port()).start()
     daemon = start_daemon(directory, 1, {}, args.binary, args.log_target, terminal_lines=['card_reader = "Virtual PCD*"'])
     cards = {}

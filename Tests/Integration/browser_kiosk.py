@@ -13,7 +13,8 @@ import urllib.parse
 from pathlib import Path
 
 from conftest import site_table
-from webdriver import Chromium, free_port
+from ports import free_port
+from webdriver import Chromium
 from webdriver_bidi import Firefox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 from kioskguard_client import KioskGuardClient  # noqa: E402
 from hotline import Hotline  # noqa: E402
-from smartcard import Pcscd, free_port  # noqa: E402
+from ports import free_port  # noqa: E402
+from smartcard import Pcscd  # noqa: E402
 
 DAEMON = Path(os.environ.get("KIOSKGUARDD", ROOT / ".build" / "debug" / "kioskguardd"))
 CTL = Path(os.environ.get("KIOSKGUARDCTL", ROOT / ".build" / "debug" / "kioskguardctl"))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import Cryptodome  # noqa: E402  (python3-pycryptodome)
 
+from ports import free_port
+
 # Debian installs the library outside Python's path, and it imports PyCrypto's name for what
 # Debian ships as pycryptodome's Cryptodome (both are packaging facts of bookworm).
 sys.path.append("/usr/lib/python3/site-packages/virtualsmartcard")
@@ -169,9 +171,4 @@ def watched_reader():
     """A terminal's settings for the daemon to watch the virtual reader itself."""
     return {"card_reader": f"{READER}*", "card_identity_apdu": IDENTITY_APDU.hex().upper()}
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 

@@ -23,18 +23,13 @@ import pytest
 
 from conftest import DEADLINE, ROOT, Daemon, unique, wait_for_file
 from hotline import Hotline
+from ports import free_port
 
 RULES = ROOT / "packaging" / "prometheus" / "kioskguard.rules.yml"
 RULE_TESTS = ROOT / "packaging" / "prometheus" / "kioskguard.rules.test.yml"
 ROUTE = ROOT / "packaging" / "alertmanager" / "kioskguard.yml"
 SITES = ["Kita ward", "Chuo ward", "Minami ward"]
 SUBJECT_A, SUBJECT_B = "310129-954F", "280286-1234"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Program:

@@ -2,10 +2,11 @@
 headless Chromium with the kioskguard extension loaded, without Selenium."""
 import base64
 import json
-import socket
 import subprocess
 import urllib.error
 import urllib.request
+
+from ports import free_port
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
@@ -14,12 +15,6 @@ class WebDriverError(Exception):
     def __init__(self, error, message):
         super().__init__(f"{error}: {message}")
         self.error = error
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Chromium:

@@ -8,7 +8,8 @@ import subprocess
 
 import websocket
 
-from webdriver import WebDriverError, free_port
+from ports import free_port
+from webdriver import WebDriverError
 
 
 class Firefox:
