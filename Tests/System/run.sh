@@ -50,7 +50,8 @@ dpkg_status=$(chroot "$root" dpkg-query -W -f='${Status}' kioskguard)
 
 tests=$root/opt/kioskguard-system-test
 install -d -m 0755 "$tests"
-install -m 0644 Tests/System/inside.py Tests/Integration/hotline.py Tests/Integration/smartcard.py Tests/Integration/traffic.py "$tests/"
+install -m 0644 Tests/System/inside.py Tests/Integration/hotline.py Tests/Integration/ports.py Tests/Integration/smartcard.py \
+    Tests/Integration/traffic.py "$tests/"
 install -m 0644 Tests/System/kioskguard-system-test.service "$root/etc/systemd/system/"
 ln -s /etc/systemd/system/kioskguard-system-test.service "$root/etc/systemd/system/multi-user.target.wants/"
 
@@ -59,7 +60,10 @@ status=0
 timeout -k 10 900 systemd-nspawn -q -D "$root" --register=no --keep-unit -b --console=pipe \
     --bind="$work/results:/results" >"$work/console.log" 2>&1 || status=$?
 result=$work/results/result.json
-[ -s "$result" ] || fail "boot" "no result from inside the container (nspawn exit $status); see $work/console.log"
+# A step runner that died before writing its result (an import that fails) said why in the
+# container's journal only.
+[ -s "$result" ] || fail "boot" "no result from inside the container (nspawn exit $status); the test unit's last words:
+$(journalctl -D "$root/var/log/journal" -u kioskguard-system-test -o cat --no-pager 2>&1 | tail -15)"
 python3 - "$result" <<'PY'
 import json, sys
 result = json.load(open(sys.argv[1]))
