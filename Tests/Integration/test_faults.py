@@ -167,6 +167,61 @@ def test_journald_stopped_and_restarted_under_the_daemon(daemons, workdir):
         journal.close()
 
 
+# JournalQueue's limit: with this many entries waiting, the daemon stops reading kiosk apps.
+JOURNAL_BACKLOG_LIMIT = 16_384
+
+
+def test_a_journald_that_stops_reading_stops_no_lock(daemons, workdir):
+    """journald alive but not reading (stopped, as one stuck on its disk would be): the daemon's
+    journal writer blocks and entries pile up. Past the backlog limit the daemon stops reading
+    the kiosk apps, but its loop does not wait: a session on another terminal is still warned and
+    locked. Once journald reads again every request is answered and recorded."""
+    flooder, idle = unique(), unique()
+    terminals = [{"name": name, "allowed_users": ["root"], "lock_actions": ["client"]} for name in (flooder, idle)]
+    daemon = daemons(terminals, policy={"idle_timeout": "15s", "warn_before": "5s"}).start()
+    requests = JOURNAL_BACKLOG_LIMIT + 4_000
+    flood = daemon.client(flooder)
+    flood.send("session.begin", session="s-flood", subject=RAW_SUBJECT)
+    flood.ping()
+    client = idle_session(daemon, idle)
+    journald = subprocess.run(["pgrep", "-x", "systemd-journal"], capture_output=True, text=True).stdout.split()
+    assert journald, "the integration tier needs a running journald"
+    lines = b"".join(json.dumps({"type": "step.request", "id": f"r{index}", "session": "s-flood", "step": "overview"}).encode() + b"\n"
+                     for index in range(requests))
+    writer = threading.Thread(target=flood.sock.sendall, args=(lines,), daemon=True)
+
+    def decision():
+        # The flooding session is not read while the journal is pressed, so it is warned and
+        # locked for idleness too; its step requests are answered all the same.
+        while (message := flood.next_message())["type"] in ("warn", "lock"):
+            assert message["session"] == "s-flood", message
+        assert message["type"] == "step.decision", message
+
+    try:
+        subprocess.run(["kill", "-STOP", *journald], check=True)
+        writer.start()
+        # Every decision is a journal entry: this many answered and the backlog is at its limit.
+        for _ in range(JOURNAL_BACKLOG_LIMIT):
+            decision()
+        assert client.messages.empty(), "the idle session was warned before the backlog was full: this proves nothing"
+        assert_warned_then_locked(client)
+        assert flood.messages.qsize() < requests - JOURNAL_BACKLOG_LIMIT, "every request was answered while journald read nothing"
+    finally:
+        subprocess.run(["kill", "-CONT", *journald], check=True)
+    for _ in range(requests - JOURNAL_BACKLOG_LIMIT):
+        decision()
+    writer.join(DEADLINE)
+    assert not writer.is_alive()
+    wait_until("every step decision in the journal",
+               lambda: journal_count(KIOSKGUARD_TERMINAL=flooder, KIOSKGUARD_STEP="overview") >= requests, timeout=60)
+
+
+def journal_count(**fields):
+    matches = [f"{name}={value}" for name, value in fields.items()]
+    listed = subprocess.run(["journalctl", "--no-pager", "-o", "cat", *matches], capture_output=True, text=True, check=True)
+    return len(listed.stdout.splitlines())
+
+
 class BlackHole:
     """A TCP listener that accepts connections and never answers, not even to close them."""
 

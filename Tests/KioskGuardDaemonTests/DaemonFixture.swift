@@ -51,11 +51,16 @@ final class DaemonFixture {
     let host: EngineHost
     let gate: AccessGate
     let decoder: EventDecoder
+    /// The journal backlog the events pipeline's read gate asks; a test presses it.
+    let backlog = PressableBacklog()
+    let readGate: JournalReadGate
 
-    /// A host whose one terminal, `counter-1`, has `terminalSettings` (its lock actions).
-    init(terminalSettings: String = "lock_actions = [\"client\"]\n") throws {
+    /// A host whose `terminals` (one, `counter-1`, unless told) each have `terminalSettings`
+    /// (their lock actions).
+    init(terminalSettings: String = "lock_actions = [\"client\"]\n", terminals: [String] = ["counter-1"]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let configuration = try Self.configuration(in: directory, terminals: "[[terminal]]\nname = \"counter-1\"\nallowed_users = [\"1000\"]\n" + terminalSettings)
+        let tables = terminals.map { "[[terminal]]\nname = \"\($0)\"\nallowed_users = [\"1000\"]\n" + terminalSettings }
+        let configuration = try Self.configuration(in: directory, terminals: tables.joined())
         let log = log
         let audit = AuditLog(logger: Logger(label: "test") { _ in log })
         pool.start()
@@ -64,6 +69,7 @@ final class DaemonFixture {
                           state: try StateStore(directory: directory), lockActions: LockActionRunner(pool: pool, audit: audit, metrics: metrics),
                           metrics: metrics)
         gate = AccessGate(host: host, audit: audit)
+        readGate = JournalReadGate(backlog: backlog, eventLoop: loop)
         var limits = ProtocolLimits()
         limits.maxLineLength = 256
         decoder = EventDecoder(limits: limits, pseudonymizer: try Pseudonymizer(key: [UInt8](repeating: 7, count: 32)))
@@ -89,9 +95,8 @@ final class DaemonFixture {
     func connect(behind outer: (any ChannelHandler)? = nil, identifier: any PeerIdentifying = FixedPeerIdentifier()) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
         if let outer { try channel.pipeline.syncOperations.addHandler(outer) }
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: decoder.limits.maxLineLength)))
-        try channel.pipeline.syncOperations.addHandler(EventConnectionHandler(
-            services: EventConnectionServices(host: host, gate: gate, decoder: decoder, identifier: identifier)))
+        try channel.pipeline.syncOperations.addEventConnectionHandlers(EventConnectionServices(
+            host: host, gate: gate, decoder: decoder, identifier: identifier, readGate: readGate))
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/kioskguard-test/events.sock")).wait()
         return channel
     }

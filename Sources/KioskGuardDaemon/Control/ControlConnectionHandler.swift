@@ -21,6 +21,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private var idleDeadline: Scheduled<Void>?
     private var requestsInFlight = 0
     private var backpressure = ReplyBackpressure()
+    private var reads = ReadSwitch()
     /// How long a connection may go without a complete request while no reply is owed.
     static let idleTimeout = TimeAmount.seconds(30)
 
@@ -73,8 +74,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        guard !context.channel.isWritable else { return backpressure.resume(context) }
-        backpressure.pause(context) { [self] in perform(machine.close(), context) }
+        guard !context.channel.isWritable else { return backpressure.resume(context, reads: &reads) }
+        backpressure.pause(context, reads: &reads) { [self] in perform(machine.close(), context) }
         context.flush()
     }
 
@@ -87,7 +88,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         case .none:
             break
         case .startReading:
-            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+            reads.release(.identifying, context)
         case .refuseAndClose(let peer, let refusal):
             gate.deny(peer.credentials, socket: .control, terminal: nil, reason: "not in admin_groups or read_groups")
             send(codec.encode(ControlResponse<ActionResult>.failure(id: "", refusal)), context)

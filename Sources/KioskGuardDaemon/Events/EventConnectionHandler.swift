@@ -17,6 +17,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
     private var machine = EventConnectionStateMachine()
     private var helloDeadline: Scheduled<Void>?
     private var backpressure = ReplyBackpressure()
+    private var reads = ReadSwitch()
     private var ticket: ConnectionBudget.Ticket?
     // The lines of one read arrived together, so one clock reading times them all.
     private var arrival: Moment?
@@ -88,6 +89,15 @@ final class EventConnectionHandler: ChannelInboundHandler {
         arrival = nil
         host.flushWrites()
         context.flush()
+        holdReadingWhileTheJournalIsPressed(context)
+    }
+
+    /// Reads taken so far were handled; the next waits while too many journal entries do. Asked
+    /// after each read rather than before, so an idle connection costs the journal nothing.
+    private func holdReadingWhileTheJournalIsPressed(_ context: ChannelHandlerContext) {
+        guard !reads.isHeld(by: .journalPressed) else { return }
+        let held = services.readGate.holds { [self] in reads.release(.journalPressed, context) }
+        if held { reads.hold(.journalPressed, context) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -110,10 +120,10 @@ final class EventConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        guard !context.channel.isWritable else { return backpressure.resume(context) }
+        guard !context.channel.isWritable else { return backpressure.resume(context, reads: &reads) }
         // A burst of refused lines in one read can fill the buffer while the peer reads fine, so
         // only a peer that leaves it full for the grace is closed.
-        backpressure.pause(context) { [self] in
+        backpressure.pause(context, reads: &reads) { [self] in
             host.audit.daemon(.protocolErrors, "closing the connection of \(peerDescription): it does not read its replies",
                               level: .warning, fields: peerFields(reason: "not-reading"))
             perform(machine.notReading(), context)
@@ -136,7 +146,7 @@ final class EventConnectionHandler: ChannelInboundHandler {
         case .none:
             break
         case .startReading:
-            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+            reads.release(.identifying, context)
         case .reply(let message):
             write(message, context)
         case .replyAndClose(let message):

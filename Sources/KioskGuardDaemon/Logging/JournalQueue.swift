@@ -6,15 +6,19 @@ import Systemd
 /// costs some 20 µs an entry here, so when thousands of sessions lock at once, writing their
 /// records on the event loop would hold back every lock behind them. Entries queued while the
 /// thread is writing join its current batch, so a burst costs one wakeup, not one per entry.
-/// Up to `limit` items wait; beyond that a caller waits until one is written (backpressure, one
-/// item at a time, so a producer faster than journald is slowed to its pace, not stopped), and
-/// memory stays bounded and no entry is dropped or reordered.
-public final class JournalQueue: Sendable {
+///
+/// Nobody who queues ever waits: `sd_journal_sendv` blocks while journald does not read, and a
+/// waiting event loop would lock no session. Instead, once `limit` items wait the queue is
+/// *pressed*, and the event loop stops reading its peers (`JournalReadGate`) until fewer wait,
+/// so a peer faster than journald is slowed to its pace while deadlines still fire. What is
+/// queued beyond the limit is what reads already taken and timers produce, so memory stays
+/// bounded, and no entry is dropped or reordered.
+public final class JournalQueue: JournalBacklog {
     /// The process's queue: there is one journal connection per process.
     public static let shared = JournalQueue()
 
-    /// Items that may wait before a caller is made to wait with them.
-    static let limit = 16_384
+    /// Items that may wait before the queue is pressed.
+    private let limit: Int
 
     private enum Item {
         /// A built entry; `undelivered` runs if journald does not take it.
@@ -27,15 +31,30 @@ public final class JournalQueue: Sendable {
         var items: [Item] = []
         /// Whether a drain is scheduled or running; only then do items wait.
         var draining = false
+        /// Items queued and not yet handled, the current batch's included.
+        var waiting = 0
+        /// Whether `waiting` reached the limit and has not yet been counted below it.
+        var pressed = false
+        /// Told once, when the queue stops being pressed.
+        var relief: [@Sendable () -> Void] = []
     }
+
+    /// Items handled between two updates of the count that decides the pressure: reading
+    /// resumes once this many are written (some 1.5 ms of journald's time at most), so a pressed
+    /// queue paces the peers much as a full one would, and the writer takes the lock and wakes
+    /// the loop once in 64 entries, not once an entry.
+    private let countEvery: Int
 
     private let queue = DispatchQueue(label: "kioskguard.journal")
     private let onQueue = DispatchSpecificKey<Bool>()
     private let backlog = Mutex(Backlog())
-    /// One permit per item that may wait.
-    private let room = DispatchSemaphore(value: JournalQueue.limit)
+    private let write: @Sendable ([(name: String, value: String)]) -> Int32
 
-    private init() {
+    /// A queue pressed at `limit` waiting items, handing entries to `write` (journald's).
+    init(limit: Int = 16_384, write: @escaping @Sendable ([(name: String, value: String)]) -> Int32 = { JournalWriter.send($0) }) {
+        self.limit = limit
+        self.write = write
+        countEvery = max(1, min(64, limit / 8))
         queue.setSpecific(key: onQueue, value: true)
     }
 
@@ -43,7 +62,7 @@ public final class JournalQueue: Sendable {
     func send(_ fields: [(name: String, value: String)], undelivered: @escaping @Sendable () -> Void) {
         // Sent by work running on the queue: its place in the order is the work's place.
         if DispatchQueue.getSpecific(key: onQueue) == true {
-            if JournalWriter.send(fields) < 0 { undelivered() }
+            if write(fields) < 0 { undelivered() }
             return
         }
         enqueue(.entry(fields, undelivered: undelivered))
@@ -52,7 +71,6 @@ public final class JournalQueue: Sendable {
     /// Runs `work`, which logs, on the queue's thread in the order of everything queued, so the
     /// caller does not spend its own time building the entries.
     func perform(_ work: @escaping @Sendable () -> Void) {
-        // Only the queue's thread frees room, so it never waits for any.
         if DispatchQueue.getSpecific(key: onQueue) == true { return work() }
         enqueue(.work(work))
     }
@@ -62,10 +80,19 @@ public final class JournalQueue: Sendable {
         queue.sync {}
     }
 
+    func whenRelieved(_ relieved: @escaping @Sendable () -> Void) -> Bool {
+        backlog.withLock { backlog in
+            guard backlog.pressed else { return false }
+            backlog.relief.append(relieved)
+            return true
+        }
+    }
+
     private func enqueue(_ item: Item) {
-        room.wait()
         let startDrain = backlog.withLock { backlog -> Bool in
             backlog.items.append(item)
+            backlog.waiting += 1
+            if backlog.waiting >= limit { backlog.pressed = true }
             defer { backlog.draining = true }
             return !backlog.draining
         }
@@ -80,13 +107,32 @@ public final class JournalQueue: Sendable {
                 return backlog.items
             }
             if batch.isEmpty { return }
+            var uncounted = 0
             for item in batch {
                 switch item {
-                case .entry(let fields, let undelivered): if JournalWriter.send(fields) < 0 { undelivered() }
+                case .entry(let fields, let undelivered): if write(fields) < 0 { undelivered() }
                 case .work(let work): work()
                 }
-                room.signal()
+                uncounted += 1
+                if uncounted == countEvery {
+                    handled(uncounted)
+                    uncounted = 0
+                }
             }
+            handled(uncounted)
         }
+    }
+
+    /// Counts `count` items as written, and tells whoever waits for relief once fewer than the
+    /// limit wait.
+    private func handled(_ count: Int) {
+        let relieved = backlog.withLock { backlog -> [@Sendable () -> Void] in
+            backlog.waiting -= count
+            guard backlog.pressed, backlog.waiting < limit else { return [] }
+            backlog.pressed = false
+            defer { backlog.relief = [] }
+            return backlog.relief
+        }
+        for relief in relieved { relief() }
     }
 }

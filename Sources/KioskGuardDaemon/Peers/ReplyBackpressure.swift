@@ -15,8 +15,8 @@ struct ReplyBackpressure {
 
     /// The replies pile up: stop reading the peer, and give it `grace` to take them, after which
     /// `notReading` runs if the channel is still unwritable.
-    mutating func pause(_ context: ChannelHandlerContext, notReading: @escaping () -> Void) {
-        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+    mutating func pause(_ context: ChannelHandlerContext, reads: inout ReadSwitch, notReading: @escaping () -> Void) {
+        reads.hold(.repliesUnread, context)
         deadline?.cancel()
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: Self.grace) {
             guard !context.channel.isWritable else { return }
@@ -24,10 +24,10 @@ struct ReplyBackpressure {
         }
     }
 
-    /// The peer took its replies: read it again.
-    mutating func resume(_ context: ChannelHandlerContext) {
+    /// The peer took its replies: read it again, unless something else holds it.
+    mutating func resume(_ context: ChannelHandlerContext, reads: inout ReadSwitch) {
         cancel()
-        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        reads.release(.repliesUnread, context)
     }
 
     /// Forgets the grace (the connection is gone).

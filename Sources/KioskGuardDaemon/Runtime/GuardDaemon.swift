@@ -137,13 +137,13 @@ public enum GuardDaemon {
         let daemonUID = getuid()
         let services = try await running.eventLoop.submit {
             let running = running.value
-            return NIOLoopBound(EventConnectionServices(host: running.host, gate: running.gate, decoder: running.decoder, identifier: identifier),
-                                eventLoop: running.host.eventLoop)
+            let readGate = JournalReadGate(backlog: JournalQueue.shared, eventLoop: running.host.eventLoop)
+            let services = EventConnectionServices(host: running.host, gate: running.gate, decoder: running.decoder, identifier: identifier,
+                                                   readGate: readGate)
+            return NIOLoopBound(services, eventLoop: running.host.eventLoop)
         }.get()
         let events = try await listen(named: "events", path: daemon.eventsSocket, mode: 0o660, activated: activated, group: group) { pipeline in
-            let services = services.value
-            try pipeline.addHandler(ByteToMessageHandler(LineBatchDecoder(maxLineLength: services.decoder.limits.maxLineLength)))
-            try pipeline.addHandler(EventConnectionHandler(services: services))
+            try pipeline.addEventConnectionHandlers(services.value)
         }
         // Open to every local user: readers get in without being admins, and the daemon
         // decides every verb on the peer's credentials.
