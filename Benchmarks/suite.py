@@ -183,7 +183,11 @@ LIMITS = """## Limits and caveats
   1.67, 6.23 and 4.37 ms), and over the 27 runs of each build the quartiles were 1.45 / 1.68 /
   3.58 and 1.42 / 2.15 / 4.48 ms at 10,000 (Mann-Whitney p = 0.83), 1.60 / 2.58 / 4.23 and
   1.46 / 2.35 / 9.20 ms at 18,000 (p = 0.98), with `loop running ms` medians 117.4 and 117.1 ms,
-  214.5 and 206.5 ms; 27 and 26 of each build's 54 runs had a p99 under 2 ms. Without
+  214.5 and 206.5 ms; 27 and 26 of each build's 54 runs had a p99 under 2 ms. Six sittings'
+  whole suites of c767d5e and of this issue's builds (54 runs of each, the last at 2f97a5b):
+  quartiles 1.52 / 1.81 / 3.92 and 1.53 / 2.19 / 5.33 ms at 10,000 (p = 0.51), 1.68 / 2.60 /
+  5.03 and 1.83 / 3.58 / 12.45 ms at 18,000 (p = 0.12); at 2f97a5b three of nine 18,000-session
+  runs were over 14 ms, against none of c767d5e's over 6 ms in the same sitting. Without
   effect on the p99 over 6 or 7 alternating runs each: waking the journal writer at most every 1
   or 3 ms (at 3 ms, 4 to 49 drains a run instead of 392 to 4,589), pacing it to 64 entries per
   1.5 ms; the loop at `SCHED_FIFO` made it worse (5 runs, 3 to 53 ms: the generator and the
@@ -218,7 +222,16 @@ LIMITS = """## Limits and caveats
   record` over one run of 8e4e6b3): of the daemon's samples the journal writer thread had 42 %
   and the event loop 56 %, of which the replies' write(2) 22 %, the reads 6 %, decoding 3 % and
   the engine 2 %: the loop's own work per request is mostly the two system calls, and the tail
-  is the loop, the journal writer, journald and the load generator sharing two cores.
+  is the loop, the journal writer, journald and the load generator sharing two cores. The loop
+  also waited on the journal: every decision is an entry, journald takes some 40,000 a second,
+  and up to 8e4e6b3 a loop that had queued 16,384 entries more than journald had taken waited
+  for each further entry to be written, woken once an entry; a faster loop got there sooner.
+  Since 2f97a5b the loop never waits on the journal (it stops reading kiosk apps instead, and
+  resumes every 64 entries written). Alternating runs of `daemon_load.py step-rtt --terminals
+  1000 --requests 100 --binary` (2026-12-07): p99 medians 58.5 ms (c767d5e, 12 runs), 73.9 ms
+  (8e4e6b3, 4 runs), 46.9 ms (2f97a5b, 12 runs); max medians 89.3, 111.3 and 57.6 ms. In
+  `make bench` at 2f97a5b and `suite.py --binary` of c767d5e after it (21 runs each): p99
+  medians 46.0 (c767d5e) and 47.4 ms (Mann-Whitney p = 0.61), max 87.4 and 54.9 ms (p < 0.01).
 - **Throughput ratio**: the C baseline splits lines from 1,000 sockets at 45 to 88 million
   lines/s here (the issue expected about 12 million), and moves that much between runs, so the
   ratio moves with it. The daemon's own events/s moves by up to a factor of two between runs on
