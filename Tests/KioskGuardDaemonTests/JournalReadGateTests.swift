@@ -46,6 +46,16 @@ import Testing
         #expect(isReading(channel) == true, "not read again after relief")
     }
 
+    @Test func aPeerThatConnectsWhileTheJournalIsPressedIsNotReadUntilRelief() throws {
+        let fixture = try DaemonFixture()
+        fixture.backlog.press()
+        let channel = try fixture.connect()
+        #expect(isReading(channel) != true, "a new peer was read while the journal was pressed")
+        fixture.backlog.relieve()
+        fixture.loop.run()
+        #expect(isReading(channel) == true)
+    }
+
     @Test func reliefReachesEveryConnectionHeld() throws {
         let fixture = try DaemonFixture(terminals: ["counter-1", "counter-2", "counter-3"])
         let channels = try (1...3).map { index in

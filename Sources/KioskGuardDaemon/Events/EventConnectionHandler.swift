@@ -92,8 +92,8 @@ final class EventConnectionHandler: ChannelInboundHandler {
         holdReadingWhileTheJournalIsPressed(context)
     }
 
-    /// Reads taken so far were handled; the next waits while too many journal entries do. Asked
-    /// after each read rather than before, so an idle connection costs the journal nothing.
+    /// The next read waits while too many journal entries do. Asked after each read rather than
+    /// before, so an idle connection costs nothing while the journal is not pressed.
     private func holdReadingWhileTheJournalIsPressed(_ context: ChannelHandlerContext) {
         guard !reads.isHeld(by: .journalPressed) else { return }
         let held = services.readGate.holds { [self] in reads.release(.journalPressed, context) }
@@ -146,6 +146,9 @@ final class EventConnectionHandler: ChannelInboundHandler {
         case .none:
             break
         case .startReading:
+            // Asked before the first read too: a peer that reconnects gets no read while the
+            // journal is pressed, so closing and reconnecting cannot add to the backlog.
+            holdReadingWhileTheJournalIsPressed(context)
             reads.release(.identifying, context)
         case .reply(let message):
             write(message, context)
