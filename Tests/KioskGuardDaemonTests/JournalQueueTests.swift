@@ -9,7 +9,8 @@ private final class StalledJournal: Sendable {
     let written = Mutex<[String]>([])
 
     func write(_ fields: [(name: String, value: String)]) -> Int32 {
-        permits.wait()
+        // Bounded, so a failing test ends instead of leaving the queue's thread stuck.
+        guard permits.wait(timeout: .now() + .seconds(10)) == .success else { return -1 }
         written.withLock { $0.append(fields[0].value) }
         return 0
     }
@@ -41,7 +42,7 @@ struct JournalQueueTests {
         for index in 0..<100 { queue.send([("MESSAGE", "\(index)")]) {} }
         #expect(queue.whenRelieved { reliefs.relieved() }, "100 entries waiting and the queue of 8 is not pressed")
         journal.take(100)
-        reliefs.done.wait()
+        #expect(reliefs.done.wait(timeout: .now() + .seconds(10)) == .success, "no relief once everything was written")
         queue.flush()
         #expect(reliefs.count.withLock { $0 } == 1)
         #expect(journal.written.withLock { $0 } == (0..<100).map(String.init))
@@ -61,7 +62,7 @@ struct JournalQueueTests {
         })
         // Five written leave seven of the twelve waiting: relief, with the rest still stalled.
         journal.take(5)
-        relieved.wait()
+        #expect(relieved.wait(timeout: .now() + .seconds(10)) == .success, "no relief with seven of twelve waiting")
         #expect(writtenAtRelief.withLock { $0 } == 5)
         journal.take(7)
         queue.flush()
