@@ -26,6 +26,10 @@ final class PressableBacklog: JournalBacklog {
         for relieved in relief { relieved() }
     }
 
+    var isPressed: Bool {
+        state.withLock { $0.pressed }
+    }
+
     func whenRelieved(_ relieved: @escaping @Sendable () -> Void) -> Bool {
         state.withLock { state in
             guard state.pressed else { return false }

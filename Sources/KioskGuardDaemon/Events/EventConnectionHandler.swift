@@ -95,7 +95,8 @@ final class EventConnectionHandler: ChannelInboundHandler {
     /// The next read waits while too many journal entries do. Asked after each read rather than
     /// before, so an idle connection costs nothing while the journal is not pressed.
     private func holdReadingWhileTheJournalIsPressed(_ context: ChannelHandlerContext) {
-        guard !reads.isHeld(by: .journalPressed) else { return }
+        // On every read: a look that allocates nothing first.
+        guard !reads.isHeld(by: .journalPressed), services.readGate.isPressed else { return }
         let held = services.readGate.holds { [self] in reads.release(.journalPressed, context) }
         if held { reads.hold(.journalPressed, context) }
     }

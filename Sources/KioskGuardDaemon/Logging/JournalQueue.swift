@@ -80,6 +80,10 @@ public final class JournalQueue: JournalBacklog {
         queue.sync {}
     }
 
+    var isPressed: Bool {
+        backlog.withLock { $0.pressed }
+    }
+
     func whenRelieved(_ relieved: @escaping @Sendable () -> Void) -> Bool {
         backlog.withLock { backlog in
             guard backlog.pressed else { return false }

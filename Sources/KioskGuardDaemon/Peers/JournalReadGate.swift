@@ -16,6 +16,11 @@ final class JournalReadGate {
         self.eventLoop = eventLoop
     }
 
+    /// Whether connections are held now; asked before `holds`, which builds what it keeps.
+    var isPressed: Bool {
+        awaitingRelief || backlog.isPressed
+    }
+
     /// Holds `resume` until the backlog is relieved and returns true, or returns false at once
     /// when it is not pressed (the caller reads now).
     func holds(_ resume: @escaping () -> Void) -> Bool {
