@@ -92,8 +92,8 @@ final class EventConnectionHandler: ChannelInboundHandler {
         holdReadingWhileTheJournalIsPressed(context)
     }
 
-    /// The next read waits while too many journal entries do. Asked after each read rather than
-    /// before, so an idle connection costs nothing while the journal is not pressed.
+    /// The next read waits while too many journal entries do. Asked once a read is handled (and
+    /// before a connection's first), never on a timer, so an idle connection costs nothing.
     private func holdReadingWhileTheJournalIsPressed(_ context: ChannelHandlerContext) {
         // On every read: a look that allocates nothing first.
         guard !reads.isHeld(by: .journalPressed), services.readGate.isPressed else { return }
