@@ -2,39 +2,26 @@
 import Synchronization
 
 /// A stand-in for the journal's queue that a test presses and relieves, as a journald that stops
-/// reading and one that catches up would.
+/// reading and one that catches up would; relief runs on the test's thread, where the embedded
+/// event loop may be used.
 final class PressableBacklog: JournalBacklog {
-    private struct State {
-        var pressed = false
-        var relief: [@Sendable () -> Void] = []
-    }
-
-    private let state = Mutex(State())
+    private let pressure = Mutex(BacklogPressure())
 
     /// Too many entries wait from now on.
     func press() {
-        state.withLock { $0.pressed = true }
+        pressure.withLock { $0.press() }
     }
 
     /// The entries were written: whoever waited is told.
     func relieve() {
-        let relief = state.withLock { state -> [@Sendable () -> Void] in
-            state.pressed = false
-            defer { state.relief = [] }
-            return state.relief
-        }
-        for relieved in relief { relieved() }
+        for relieved in pressure.withLock({ $0.relieve() }) { relieved() }
     }
 
     var isPressed: Bool {
-        state.withLock { $0.pressed }
+        pressure.withLock { $0.isPressed }
     }
 
     func whenRelieved(_ relieved: @escaping @Sendable () -> Void) -> Bool {
-        state.withLock { state in
-            guard state.pressed else { return false }
-            state.relief.append(relieved)
-            return true
-        }
+        pressure.withLock { $0.whenRelieved(relieved) }
     }
 }

@@ -33,10 +33,8 @@ public final class JournalQueue: JournalBacklog {
         var draining = false
         /// Items queued and not yet handled, the current batch's included.
         var waiting = 0
-        /// Whether `waiting` reached the limit and has not yet been counted below it.
-        var pressed = false
-        /// Told once, when the queue stops being pressed.
-        var relief: [@Sendable () -> Void] = []
+        /// Pressed once `waiting` reaches the limit, until it is counted below it.
+        var pressure = BacklogPressure()
     }
 
     /// Items handled between two updates of the count that decides the pressure: reading
@@ -81,22 +79,18 @@ public final class JournalQueue: JournalBacklog {
     }
 
     var isPressed: Bool {
-        backlog.withLock { $0.pressed }
+        backlog.withLock { $0.pressure.isPressed }
     }
 
     func whenRelieved(_ relieved: @escaping @Sendable () -> Void) -> Bool {
-        backlog.withLock { backlog in
-            guard backlog.pressed else { return false }
-            backlog.relief.append(relieved)
-            return true
-        }
+        backlog.withLock { $0.pressure.whenRelieved(relieved) }
     }
 
     private func enqueue(_ item: Item) {
         let startDrain = backlog.withLock { backlog -> Bool in
             backlog.items.append(item)
             backlog.waiting += 1
-            if backlog.waiting >= limit { backlog.pressed = true }
+            if backlog.waiting >= limit { backlog.pressure.press() }
             defer { backlog.draining = true }
             return !backlog.draining
         }
@@ -132,10 +126,8 @@ public final class JournalQueue: JournalBacklog {
     private func handled(_ count: Int) {
         let relieved = backlog.withLock { backlog -> [@Sendable () -> Void] in
             backlog.waiting -= count
-            guard backlog.pressed, backlog.waiting < limit else { return [] }
-            backlog.pressed = false
-            defer { backlog.relief = [] }
-            return backlog.relief
+            guard backlog.pressure.isPressed, backlog.waiting < limit else { return [] }
+            return backlog.pressure.relieve()
         }
         for relief in relieved { relief() }
     }

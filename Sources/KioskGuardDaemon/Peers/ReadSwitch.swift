@@ -7,7 +7,7 @@ import NIOCore
 /// as its channel starts with `autoRead` off.
 struct ReadSwitch {
     /// A reason not to read a connection.
-    enum Hold: UInt8, CaseIterable {
+    enum Hold: UInt8 {
         /// The peer is not identified yet: nothing it sends is read before.
         case identifying = 1
         /// The peer leaves its replies unread (`ReplyBackpressure`).
